@@ -52,6 +52,9 @@ class RunContext(Protocol):
     def setting(self, name: str, default: str | None = None) -> str:
         """Return an action setting, then a channel setting, then ``default``."""
 
+    def channel(self) -> dict[str, Any]:
+        """Return the settings of the action's channel (seller id, marketplace...)."""
+
 
 class SourceReader(Protocol):
     """An open source. ``columns`` is known once it is constructed."""
@@ -72,7 +75,9 @@ class TargetWriter(Protocol):
 
     def open(self, columns: list[str]) -> None: ...
 
-    def write(self, rows: list[Row]) -> None: ...
+    def write(self, rows: list[Row]) -> list[tuple[int, str]] | None:
+        """Write a batch. A target that checks records may refuse some: it returns their
+        indexes in ``rows`` with a message each; they count as failed, not written."""
 
     def commit(self) -> list[Artefact]:
         """Make what was written visible (rename the file, commit the transaction)."""

@@ -24,6 +24,7 @@ from server.actions.model import Field, Task
 from server.engine.base import Row
 from server.errors import FormulaError
 from server.sandbox.formulas import (
+    DECIMAL_COMMA,
     SCAFFOLD_LINE,
     ParsedFormula,
     column_var,
@@ -59,8 +60,9 @@ class Mapping:
         for number, item in enumerate(self.fields):
             what = f"field {item.name!r}"
             if item.kind == "formula":
-                parsed = parse_formula(item.value, self.columns, what=what,
-                                       constant_prefix=f"k{number}_")
+                parsed = parse_formula(
+                    item.value, self.columns, what=what, constant_prefix=f"k{number}_"
+                )
                 self._parsed[item.name] = parsed
                 constants.update(parsed.constants)
             elif item.kind == "column":
@@ -68,15 +70,19 @@ class Mapping:
 
         self._filter: ParsedFormula | None = None
         if filter_source.strip():
-            self._filter = parse_formula(filter_source, self.columns, what="selection filter",
-                                         constant_prefix="kf_")
+            self._filter = parse_formula(
+                filter_source, self.columns, what="selection filter", constant_prefix="kf_"
+            )
             constants.update(self._filter.constants)
 
         functions = self._compile(constants)
         self.map = functions["sc_map"]
         self.filter = functions.get("sc_filter")
-        self._singles = {name: functions[f"sc_f{i}"] for i, name in
-                         enumerate(self.names) if f"sc_f{i}" in functions}
+        self._singles = {
+            name: functions[f"sc_f{i}"]
+            for i, name in enumerate(self.names)
+            if f"sc_f{i}" in functions
+        }
         self._key_index = self.names.index(task.key) if task.key in self.names else None
         self._key_function = self._singles.get(task.key)
 
@@ -96,6 +102,12 @@ class Mapping:
             return None
         return None if value is None else str(value)
 
+    def key_of_output(self, out: Row) -> str | None:
+        """Return the key of an already mapped record."""
+        if self._key_index is None or out[self._key_index] is None:
+            return None
+        return str(out[self._key_index])
+
     def diagnose(self, row: Row, exc: BaseException) -> list[FieldFailure]:
         """Return the fields that fail for ``row`` (``exc`` is the fast path's error)."""
         failures = []
@@ -105,8 +117,9 @@ class Mapping:
             except Exception as error:  # noqa: BLE001 - reported per field, with context
                 parsed = self._parsed[name]
                 column = error_column(error, function, parsed.source)
-                failures.append(FieldFailure(name, self._describe(parsed, row, error, column),
-                                             column))
+                failures.append(
+                    FieldFailure(name, self._describe(parsed, row, error, column), column)
+                )
         if not failures:
             failures.append(FieldFailure("", f"{type(exc).__name__}: {exc}", None))
         return failures
@@ -114,22 +127,28 @@ class Mapping:
     def diagnose_filter(self, row: Row, exc: BaseException) -> FieldFailure:
         assert self._filter is not None and self.filter is not None
         column = error_column(exc, self.filter, self._filter.source)
-        return FieldFailure("", "selection filter: " + self._describe(self._filter, row, exc,
-                                                                      column), column)
+        return FieldFailure(
+            "", "selection filter: " + self._describe(self._filter, row, exc, column), column
+        )
 
-    def _describe(self, parsed: ParsedFormula, row: Row, error: BaseException,
-                  column: int | None) -> str:
+    def _describe(
+        self, parsed: ParsedFormula, row: Row, error: BaseException, column: int | None
+    ) -> str:
         where = f" at column {column}" if column else ""
-        values = ", ".join(f"A.{self.columns[i]} = {short(row[i], 40)}"
-                           for i in sorted(parsed.columns))
+        values = ", ".join(
+            f"A.{self.columns[i]} = {short(row[i], 40)}" for i in sorted(parsed.columns)
+        )
         hint = ""
         if isinstance(error, TypeError) and "NoneType" in str(error):
             hint = "; hint: a column is empty (NULL), use coalesce(A.COLUMN, 0)"
-        elif isinstance(error, TypeError) and any(isinstance(row[i], str)
-                                                  for i in parsed.columns):
+        elif isinstance(error, TypeError) and any(isinstance(row[i], str) for i in parsed.columns):
             hint = "; hint: a column holds text, use num(A.COLUMN) to read it as a number"
-        return (f"formula {parsed.source!r} failed{where}: {type(error).__name__}: {error}"
-                f" ({values or 'no columns'}){hint}")
+        if DECIMAL_COMMA.search(parsed.source):
+            hint += "; hint: the decimal separator in formulas is a point: 1.2, not 1,2"
+        return (
+            f"formula {parsed.source!r} failed{where}: {type(error).__name__}: {error}"
+            f" ({values or 'no columns'}){hint}"
+        )
 
     # ----- building --------------------------------------------------------------------
 
@@ -147,16 +166,19 @@ class Mapping:
         )
 
     def _compile(self, constants: dict[str, Any]) -> dict[str, Any]:
-        body: list[ast.stmt] = [self._function("sc_map", self._all_values(),
-                                               self._formula_columns())]
+        body: list[ast.stmt] = [
+            self._function("sc_map", self._all_values(), self._formula_columns())
+        ]
         for number, name in enumerate(self.names):
             parsed = self._parsed.get(name)
             if parsed is not None:
-                body.append(self._function(f"sc_f{number}", copy.deepcopy(parsed.expr),
-                                           parsed.columns))
+                body.append(
+                    self._function(f"sc_f{number}", copy.deepcopy(parsed.expr), parsed.columns)
+                )
         if self._filter is not None:
-            body.append(self._function("sc_filter", copy.deepcopy(self._filter.expr),
-                                       self._filter.columns))
+            body.append(
+                self._function("sc_filter", copy.deepcopy(self._filter.expr), self._filter.columns)
+            )
         module = ast.Module(body=body, type_ignores=[])
         extra = dict(constants, sc_dec=to_decimal)
         return compile_functions(module, f"<fields of task {self.task.id}>", extra)
@@ -184,20 +206,40 @@ class Mapping:
         # sits on SCAFFOLD_LINE so error_column() can tell the two apart.
         statements: list[ast.stmt] = []
         for index in sorted(columns):
-            call = ast.Call(func=ast.Name(id="sc_dec", ctx=ast.Load()),
-                            args=[_row_item(index)], keywords=[])
-            statements.append(_at(ast.Assign(
-                targets=[ast.Name(id=column_var(index), ctx=ast.Store())], value=call)))
+            call = ast.Call(
+                func=ast.Name(id="sc_dec", ctx=ast.Load()), args=[_row_item(index)], keywords=[]
+            )
+            statements.append(
+                _at(
+                    ast.Assign(
+                        targets=[ast.Name(id=column_var(index), ctx=ast.Store())], value=call
+                    )
+                )
+            )
         statements.append(_at(ast.Return(value=result)))
-        arguments = ast.arguments(posonlyargs=[], args=[ast.arg(arg="sc_r")], kwonlyargs=[],
-                                  kw_defaults=[], defaults=[])
-        return _at(ast.FunctionDef(name=name, args=arguments, body=statements,
-                                   decorator_list=[], returns=None, type_params=[]))
+        arguments = ast.arguments(
+            posonlyargs=[], args=[ast.arg(arg="sc_r")], kwonlyargs=[], kw_defaults=[], defaults=[]
+        )
+        return _at(
+            ast.FunctionDef(
+                name=name,
+                args=arguments,
+                body=statements,
+                decorator_list=[],
+                returns=None,
+                type_params=[],
+            )
+        )
 
 
 def _row_item(index: int) -> ast.expr:
-    return _at(ast.Subscript(value=ast.Name(id="sc_r", ctx=ast.Load()),
-                             slice=ast.Constant(value=index), ctx=ast.Load()))
+    return _at(
+        ast.Subscript(
+            value=ast.Name(id="sc_r", ctx=ast.Load()),
+            slice=ast.Constant(value=index),
+            ctx=ast.Load(),
+        )
+    )
 
 
 def _at(node: ast.AST) -> Any:

@@ -33,7 +33,7 @@ from server.textutil import did_you_mean
 
 RECORD = "A"
 SCAFFOLD_LINE = 10_000  # generated code lives on lines the formula text never reaches
-_DECIMAL_COMMA = re.compile(r"\d,\d")
+DECIMAL_COMMA = re.compile(r"\d,\d")
 
 
 @dataclass
@@ -50,9 +50,12 @@ def column_var(index: int) -> str:
     return f"c{index}"
 
 
-def parse_formula(source: str, columns: Sequence[str], *, what: str,
+def parse_formula(source: str, columns: Sequence[str] | None, *, what: str,
                   constant_prefix: str = "k") -> ParsedFormula:
     """Check ``source`` and rewrite it over ``columns`` (the source's column names).
+
+    With ``columns=None`` any ``A.NAME`` is accepted: that checks a formula before the
+    source's columns are known (``synccenter validate``).
 
     ``what`` names the formula in messages, e.g. ``"field 'price'"``. Raises
     ``FormulaError`` with the column (1-based, in ``source``) of the problem.
@@ -76,9 +79,10 @@ def parse_formula(source: str, columns: Sequence[str], *, what: str,
     _check_policy(source, what)
 
     parsed = ParsedFormula(source, tree.body)
-    resolver = _Rewriter(source, list(columns), what, parsed, constant_prefix)
+    resolver = _Rewriter(source, None if columns is None else list(columns), what, parsed,
+                         constant_prefix)
     parsed.expr = resolver.visit(tree.body)
-    if isinstance(parsed.expr, ast.Tuple) and _DECIMAL_COMMA.search(source):
+    if isinstance(parsed.expr, ast.Tuple) and DECIMAL_COMMA.search(source):
         raise FormulaError(f"{what}: formula {source!r} gives several values, not one"
                            f"{_comma_hint(source)}", formula=source, column=1)
     return parsed
@@ -93,12 +97,13 @@ def _check_policy(source: str, what: str) -> None:
 
 
 class _Rewriter(ast.NodeTransformer):
-    def __init__(self, source: str, columns: list[str], what: str, parsed: ParsedFormula,
-                 prefix: str) -> None:
+    def __init__(self, source: str, columns: list[str] | None, what: str,
+                 parsed: ParsedFormula, prefix: str) -> None:
         self.source = source
-        self.columns = columns
-        self.lower = {}
-        for index, name in enumerate(columns):
+        self.any_column = columns is None
+        self.columns = columns or []
+        self.lower: dict[str, int] = {}
+        for index, name in enumerate(self.columns):
             self.lower.setdefault(name.lower(), index)
         self.what = what
         self.parsed = parsed
@@ -159,6 +164,10 @@ class _Rewriter(ast.NodeTransformer):
         return ast.copy_location(ast.Name(id=column_var(index), ctx=ast.Load()), node)
 
     def _index(self, name: str) -> int | None:
+        if self.any_column:
+            if name not in self.columns:
+                self.columns.append(name)
+            return self.columns.index(name)
         if name in self.columns:
             return self.columns.index(name)
         return self.lower.get(name.lower())
@@ -175,7 +184,7 @@ def _callables() -> list[str]:
 
 
 def _comma_hint(source: str) -> str:
-    if _DECIMAL_COMMA.search(source):
+    if DECIMAL_COMMA.search(source):
         return " (hint: the decimal separator in formulas is a point: write 1.2, not 1,2)"
     return ""
 

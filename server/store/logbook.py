@@ -104,7 +104,11 @@ class Store:
     def open(cls, url_or_engine: str | URL | Engine) -> Store:
         """Return a store on a database migrated to the newest schema."""
         store = cls(url_or_engine)
-        migrate(store.engine)
+        try:
+            migrate(store.engine)
+        except BaseException:
+            store.close()
+            raise
         return store
 
     def close(self) -> None:

@@ -1,0 +1,326 @@
+"""Running a task: source -> selection -> fields -> target, in batches, into the logbook.
+
+``run_task`` is the one way a task runs, whoever starts it (CLI, web, schedule). Records
+stream through in the source's batches; nothing holds the whole source. A record that
+fails is logged against its key and the run goes on (unless the action says
+``on-error="stop"`` or ``max-errors`` is reached); a failure of the set-up (connection,
+SQL, formula, target) fails the run with one clear message. The target's file appears
+only when the run succeeded.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from server.actions.model import Action, Task
+from server.config import Instance
+from server.engine import log
+from server.engine.base import SOURCES, TARGETS, Artefact, Row, SourceReader, TargetWriter
+from server.engine.context import TaskContext
+from server.engine.mapping import FieldFailure, Mapping
+from server.engine.selection import KeySelection, read_keys
+from server.errors import RunError, SyncCenterError
+from server.store import MessageIn, Store
+
+MAX_MESSAGES = 10_000  # per run; counts stay exact beyond it
+Progress = Callable[[int, int | None], None]
+
+
+@dataclass
+class RunResult:
+    """What a run did; ``state`` is succeeded, failed or interrupted."""
+
+    run_id: int
+    action_id: str
+    task_id: str
+    state: str
+    read: int = 0
+    written: int = 0
+    skipped: int = 0
+    failed: int = 0
+    seconds: float = 0.0
+    error: str | None = None
+    artefacts: list[Artefact] = field(default_factory=list)
+    dry_run: bool = False
+
+    def summary(self) -> str:
+        text = (
+            f"{self.state}: read {self.read}, written {self.written}, skipped "
+            f"{self.skipped}, failed {self.failed}, time {self.seconds:.2f} s"
+        )
+        return text + (" (dry run: nothing written)" if self.dry_run else "")
+
+
+class _Logbook:
+    """Collects a run's messages and writes them to the store in batches."""
+
+    def __init__(self, store: Store, run_id: int) -> None:
+        self.store = store
+        self.run_id = run_id
+        self.pending: list[MessageIn] = []
+        self.count = 0
+        self.suppressed = 0
+
+    def add(
+        self, severity: str, text: str, key: str | None = None, field_name: str | None = None
+    ) -> None:
+        if self.count >= MAX_MESSAGES:
+            self.suppressed += 1
+            return
+        self.count += 1
+        self.pending.append(MessageIn(severity, text, key, field_name or None))
+
+    def flush(self) -> None:
+        if self.pending:
+            self.store.add_messages(self.run_id, self.pending)
+            self.pending = []
+
+    def close(self) -> None:
+        if self.suppressed:
+            self.pending.append(
+                MessageIn(
+                    "warning",
+                    f"{self.suppressed} further messages were "
+                    f"not stored (limit {MAX_MESSAGES} per run)",
+                )
+            )
+        self.flush()
+
+
+def run_task(
+    instance: Instance,
+    store: Store,
+    action: Action,
+    task_id: str | None = None,
+    *,
+    trigger: str = "cli",
+    select: str | Path | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> RunResult:
+    """Run one task of ``action`` and record it in the logbook of ``store``.
+
+    ``select`` names a CSV file whose first column restricts the run to those keys.
+    ``progress(done, total)`` is called after each batch (``total`` may be ``None``).
+    Returns the ``RunResult``; raises only ``KeyboardInterrupt`` (after recording the run
+    as interrupted).
+    """
+    task = action.task(task_id)
+    selection = read_keys(select) if select else None
+    run_id = store.start_run(
+        action.id,
+        task.id,
+        trigger,
+        dry_run=dry_run,
+        selection=selection.describe() if selection else None,
+    )
+    result = RunResult(run_id, action.id, task.id, "running", dry_run=dry_run)
+    book = _Logbook(store, run_id)
+    started = time.monotonic()
+    try:
+        _execute(instance, action, task, result, book, selection, progress)
+        result.state = "succeeded"
+    except KeyboardInterrupt:
+        result.state, result.error = "interrupted", "the run was interrupted (Ctrl-C)"
+        _finish(store, book, result, started)
+        raise
+    except SyncCenterError as exc:
+        result.state, result.error = "failed", exc.message
+        book.add("error", exc.message)
+    except Exception as exc:  # a defect: fail the run, keep the server, keep the trace
+        result.state = "failed"
+        result.error = f"internal error: {type(exc).__name__}: {exc}"
+        book.add("error", result.error + "\n" + traceback.format_exc(limit=8))
+        log.exception("run %s of %s/%s failed unexpectedly", run_id, action.id, task.id)
+    _finish(store, book, result, started)
+    return result
+
+
+def _finish(store: Store, book: _Logbook, result: RunResult, started: float) -> None:
+    result.seconds = time.monotonic() - started
+    book.close()
+    store.finish_run(
+        result.run_id,
+        result.state,
+        read=result.read,
+        written=result.written,
+        skipped=result.skipped,
+        failed=result.failed,
+        error=result.error,
+        artefacts=result.artefacts,
+    )
+    level = logging.INFO if result.state == "succeeded" else logging.WARNING
+    log.log(
+        level, "run %s %s/%s %s", result.run_id, result.action_id, result.task_id, result.summary()
+    )
+
+
+def _execute(
+    instance: Instance,
+    action: Action,
+    task: Task,
+    result: RunResult,
+    book: _Logbook,
+    selection: KeySelection | None,
+    progress: Progress | None,
+) -> None:
+    if action.scripts:
+        raise RunError(
+            f"action {action.id!r} names script hooks "
+            f"({', '.join(s.src for s in action.scripts)}); running scripts "
+            "arrives with the sandbox (issue #3)",
+            action_id=action.id,
+        )
+    ctx = TaskContext(instance, action, task, run_id=result.run_id, dry_run=result.dry_run)
+    source = _open_source(task, ctx)
+    try:
+        total = source.count() if progress else None
+        keys = _static_keys(task, ctx, selection)
+        mapping = Mapping(task, source.columns, task.selection.filter if task.selection else "")
+        target = _open_target(task, ctx)
+        try:
+            target.open(mapping.names)
+            _stream(action, source, mapping, target, keys, result, book, progress, total)
+            result.artefacts = target.commit()
+        except BaseException:
+            target.abort()
+            raise
+    finally:
+        source.close()
+    for artefact in result.artefacts:
+        book.add("info", f"wrote {artefact.rows} records to {artefact.path}")
+    if keys is not None and result.read:
+        _report_unmatched(keys, result, book)
+
+
+def _open_source(task: Task, ctx: TaskContext) -> SourceReader:
+    factory = SOURCES.get(task.source.kind)
+    if factory is None:
+        raise RunError(f"task {task.id!r}: no source of kind {task.source.kind!r} is installed")
+    return factory(task.source, ctx)
+
+
+def _open_target(task: Task, ctx: TaskContext) -> TargetWriter:
+    factory = TARGETS.get(task.target.kind)
+    if factory is None:
+        raise RunError(
+            f"task {task.id!r}: no target of kind {task.target.kind!r} is "
+            f"installed; installed: {', '.join(sorted(TARGETS))}"
+        )
+    return factory(task.target, ctx)
+
+
+class _Keys:
+    """The keys a run is restricted to, and which of them were met."""
+
+    def __init__(self, keys: frozenset[str], origin: str) -> None:
+        self.keys = keys
+        self.origin = origin
+        self.seen: set[str] = set()
+
+
+def _static_keys(task: Task, ctx: TaskContext, cli: KeySelection | None) -> _Keys | None:
+    sets = []
+    if task.selection and task.selection.csv_file:
+        sets.append(read_keys(ctx.path(task.selection.csv_file)))
+    if cli is not None:
+        sets.append(cli)
+    if not sets:
+        return None
+    keys = sets[0].keys
+    for other in sets[1:]:
+        keys = keys & other.keys
+    return _Keys(keys, " and ".join(s.describe() for s in sets))
+
+
+def _stream(
+    action: Action,
+    source: SourceReader,
+    mapping: Mapping,
+    target: TargetWriter,
+    keys: _Keys | None,
+    result: RunResult,
+    book: _Logbook,
+    progress: Progress | None,
+    total: int | None,
+) -> None:
+    map_row, keep = mapping.map, mapping.filter
+    stop = action.on_error == "stop"
+    for batch in source.batches():
+        result.read += len(batch)
+        out: list[Row] = []
+        for row in batch:
+            if keys is not None:
+                key = mapping.key_of(row)
+                if key not in keys.keys:
+                    result.skipped += 1
+                    continue
+                keys.seen.add(key)
+            try:
+                if keep is not None and not keep(row):
+                    result.skipped += 1
+                    continue
+                out.append(map_row(row))
+            except Exception as exc:  # noqa: BLE001 - logged against the record below
+                _record_failed(mapping, row, exc, keep is not None, result, book)
+                _check_limits(action, result, stop)
+        if out:
+            rejected = target.write(out) or []
+            for index, message in rejected:
+                result.failed += 1
+                book.add("error", message, mapping.key_of_output(out[index]))
+                _check_limits(action, result, stop)
+            result.written += len(out) - len(rejected)
+        book.flush()
+        if progress:
+            progress(result.read, total)
+
+
+def _record_failed(
+    mapping: Mapping, row: Row, exc: Exception, has_filter: bool, result: RunResult, book: _Logbook
+) -> None:
+    result.failed += 1
+    key = mapping.key_of(row)
+    failures: list[FieldFailure] = []
+    if has_filter and mapping.filter is not None:
+        try:
+            mapping.filter(row)
+        except Exception as filter_error:  # noqa: BLE001 - the filter is what failed
+            failures = [mapping.diagnose_filter(row, filter_error)]
+    if not failures:
+        failures = mapping.diagnose(row, exc)
+    for failure in failures:
+        prefix = f"field {failure.field!r}: " if failure.field else ""
+        book.add("error", f"record {key or '?'}: {prefix}{failure.message}", key, failure.field)
+
+
+def _check_limits(action: Action, result: RunResult, stop: bool) -> None:
+    if stop:
+        raise RunError(
+            f'a record failed and action {action.id!r} says on-error="stop"; '
+            "the run stops and writes nothing",
+            action_id=action.id,
+        )
+    if action.max_errors and result.failed >= action.max_errors:
+        raise RunError(
+            f"{result.failed} records failed, the limit of action {action.id!r} "
+            f'(max-errors="{action.max_errors}"); the run stops and writes '
+            "nothing",
+            action_id=action.id,
+        )
+
+
+def _report_unmatched(keys: _Keys, result: RunResult, book: _Logbook) -> None:
+    missing = sorted(keys.keys - keys.seen)
+    if missing:
+        shown = ", ".join(missing[:20]) + (" ..." if len(missing) > 20 else "")
+        book.add(
+            "warning",
+            f"{len(missing)} of {len(keys.keys)} selected keys "
+            f"({keys.origin}) are not in the source: {shown}",
+        )

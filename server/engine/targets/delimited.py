@@ -1,0 +1,143 @@
+"""CSV and TSV file targets.
+
+Options (attributes of the ``<target>`` element):
+
+``file``
+    The file to write (``{outbox}/prices-{date}.csv``); written atomically.
+``delimiter``
+    One character; ``;`` for ``csv``, tab for ``tsv``. ``tab`` or ``\\t`` mean a tab.
+``encoding``
+    Any Python codec name, default ``utf-8``. A value the encoding cannot hold stops the
+    run with an error naming the record and field (nothing is replaced silently).
+``bom``
+    ``true`` writes a byte order mark, which Excel needs to open UTF-8 files correctly.
+    Only for UTF encodings.
+``header``
+    ``true`` (default) writes the field names as the first line.
+``line_ending``
+    ``lf`` (default: ``\\n``, what Unix tools, Python and Amazon's flat files expect) or
+    ``crlf`` (``\\r\\n``, RFC 4180, older Windows software).
+
+Fields are quoted only when they need to be (delimiter, quote or line break inside).
+Values become text as :mod:`server.engine.values` describes.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+from typing import TYPE_CHECKING
+
+from server.engine.base import Row, register_target
+from server.engine.targets.atomic import FileTarget, flag_option
+from server.engine.values import text_rows, to_text
+from server.errors import TargetError
+from server.textutil import short
+
+if TYPE_CHECKING:
+    from server.actions.model import Target
+    from server.engine.base import RunContext
+
+# Codecs that write their own byte order mark.
+_SELF_MARKING = {"utf-8-sig", "utf-16", "utf-32"}
+_LINE_ENDINGS = {"lf": "\n", "crlf": "\r\n"}
+
+
+def _delimiter(target: Target, default: str) -> str:
+    text = target.option("delimiter", default)
+    if text.lower() in ("tab", "\\t"):
+        return "\t"
+    if len(text) != 1 or text in ('"', "\r", "\n"):
+        raise TargetError(
+            f"{target.kind} target: delimiter must be one character other than a quote or "
+            f"line break, not {short(text)}",
+            line=target.line or None,
+        )
+    return text
+
+
+class DelimitedTarget(FileTarget):
+    """Writes rows as delimited text with the csv module."""
+
+    def __init__(self, target: Target, ctx: RunContext, default_delimiter: str) -> None:
+        super().__init__(target, ctx)
+        self.delimiter = _delimiter(target, default_delimiter)
+        encoding = target.option("encoding").strip() or "utf-8"
+        try:
+            codec = codecs.lookup(encoding).name
+        except LookupError:
+            raise TargetError(
+                f"{target.kind} target: unknown encoding {short(encoding)}",
+                line=target.line or None,
+            ) from None
+        self.encoding = encoding
+        self.bom = flag_option(target, "bom", False)
+        if self.bom and not codec.startswith("utf"):
+            raise TargetError(
+                f'{target.kind} target: bom="true" needs a UTF encoding, not {encoding!r}',
+                line=target.line or None,
+            )
+        self._write_bom = self.bom and codec not in _SELF_MARKING
+        self.header = flag_option(target, "header", True)
+        ending = target.option("line_ending").strip().lower() or "lf"
+        if ending not in _LINE_ENDINGS:
+            raise TargetError(
+                f"{target.kind} target: line_ending must be lf or crlf, not {short(ending)}",
+                line=target.line or None,
+            )
+        self.line_ending = _LINE_ENDINGS[ending]
+
+    def open(self, columns: list[str]) -> None:
+        self._remember_columns(columns)
+        file = self._create(encoding=self.encoding, newline="")
+        self._writer = csv.writer(file, delimiter=self.delimiter, lineterminator=self.line_ending)
+        try:
+            if self._write_bom:
+                file.write("\ufeff")
+            if self.header:
+                self._writer.writerow(self.columns)
+        except UnicodeEncodeError as exc:
+            raise self.error(
+                f"a field name cannot be written in {self.encoding}: {exc.reason}"
+            ) from exc
+        except OSError as exc:
+            raise self.error(f"cannot write: {exc.strerror or exc}") from exc
+
+    def write(self, rows: list[Row]) -> None:
+        self._check_widths(rows)
+        try:
+            self._writer.writerows(text_rows(rows))
+        except UnicodeEncodeError as exc:
+            raise self._encoding_error(rows) from exc
+        except csv.Error as exc:
+            raise self.error(f"cannot write a row: {exc}") from exc
+        except OSError as exc:
+            raise self.error(f"cannot write: {exc.strerror or exc}") from exc
+        self.rows += len(rows)
+
+    def _encoding_error(self, rows: list[Row]) -> TargetError:
+        for row in rows:
+            for name, value in zip(self.columns, row, strict=True):
+                text = to_text(value)
+                try:
+                    text.encode(self.encoding)
+                except UnicodeEncodeError as exc:
+                    bad = text[exc.start : exc.end]
+                    return self.error(
+                        f"field {name!r}: {short(text)} contains {bad!r}, which "
+                        f"{self.encoding} cannot hold",
+                        row,
+                    )
+        return self.error(f"a value cannot be written in {self.encoding}")
+
+
+@register_target("csv")
+def csv_target(target: Target, ctx: RunContext) -> DelimitedTarget:
+    """A CSV file, ``;`` separated unless ``delimiter`` says otherwise."""
+    return DelimitedTarget(target, ctx, ";")
+
+
+@register_target("tsv")
+def tsv_target(target: Target, ctx: RunContext) -> DelimitedTarget:
+    """A tab separated file."""
+    return DelimitedTarget(target, ctx, "\t")
