@@ -11,6 +11,7 @@ kept, because saving an action edits the tree in place (see ``server.actions.edi
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from lxml import etree
@@ -99,20 +100,16 @@ def _refuse_doctype(data: bytes, file: str) -> None:
 
 
 def _syntax_problems(exc: etree.XMLSyntaxError, file: str) -> list[Problem]:
-    problems = []
-    for entry in exc.error_log:
-        if entry.level_name in ("ERROR", "FATAL"):
-            problems.append(Problem(file, entry.line or 1, max(entry.column, 1),
-                                    _plain_syntax(entry.message)))
-    if not problems:
-        line, column = exc.position if exc.position else (1, 1)
-        problems.append(Problem(file, line or 1, max(column, 1), _plain_syntax(exc.msg)))
-    return problems[:20]
+    # exc.error_log may also hold entries of earlier parses in this thread; the exception's
+    # own position and message are the error of this document.
+    line, column = exc.position if exc.position else (1, 1)
+    message = re.sub(r", line \d+, column \d+$", "", exc.msg or "syntax error")
+    return [Problem(file, line or 1, max(column, 1), _plain_syntax(message))]
 
 
 def _plain_syntax(message: str) -> str:
     message = message.strip().rstrip(".")
-    if message.startswith("Input is not proper UTF-8"):
+    if message.startswith(("Input is not proper UTF-8", "Invalid bytes in character")):
         return "the file is not valid UTF-8 text (" + message + "); save it as UTF-8"
     if "Premature end of data" in message or "EndTag: '</' not found" in message:
         return "the file ends too early: " + message + " (is it cut off?)"

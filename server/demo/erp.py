@@ -185,8 +185,10 @@ def _net(gross_cents: int, vat: int) -> int:
 
 
 def _stamp(day: dt.date, seconds: int) -> str:
+    """``YYYY-MM-DD HH:MM:SS`` for a day and the seconds since midnight."""
     hours, rest = divmod(seconds, 3600)
-    return f"{day.isoformat()} {hours:02d}:{rest // 60:02d}:{rest % 60:02d}"
+    minutes, seconds = divmod(rest, 60)
+    return f"{day.isoformat()} {hours:02d}:{minutes:02d}:{seconds:02d}"
 
 
 def _months_back(day: dt.date, months: int) -> dt.date:
@@ -344,11 +346,16 @@ def _description(rng: random.Random, kind: dict, fill: dict) -> str:
     """German product text of 300-1500 characters, in two or three paragraphs."""
     target = 300 + int(1100 * rng.random() ** 1.7)
     own = kind["sentences"]
-    pool = [own[0]] + rng.sample(own[1:] + W.GENERAL_SENTENCES,
-                                 len(own) - 1 + len(W.GENERAL_SENTENCES))
+    rest = own[1:] + W.GENERAL_SENTENCES
+    # Walk the sentences from a random start with a random step coprime to their count:
+    # a cheap way to visit each sentence once, in one of many orders.
+    start, step = int(rng.random() * len(rest)), 1 + int(rng.random() * (len(rest) - 1))
+    while gcd(step, len(rest)) != 1:
+        step += 1
+    pool = [own[0]] + [rest[(start + k * step) % len(rest)] for k in range(len(rest))]
     closing = rng.choice(W.CLOSING_SENTENCES).format(**fill)
     parts: list[str] = []
-    length = len(closing)
+    length = len(closing) + 3  # paragraph breaks
     for sentence in pool:
         text = sentence.format(**fill)
         if length + len(text) + 1 > 1500:

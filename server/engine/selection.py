@@ -94,6 +94,7 @@ def read_keys(path: str | os.PathLike[str]) -> KeySelection:
 
 def _delimiter(text: str) -> str:
     first = next((line for line in text.splitlines() if line.strip()), "")
+    first = re.sub(r'"[^"]*"', "", first)  # a delimiter inside quotes does not count
     positions = {d: first.find(d) for d in (";", ",", "\t") if d in first}
     return min(positions, key=positions.get) if positions else ";"
 

@@ -47,6 +47,7 @@ from sqlalchemy.exc import DBAPIError, NoSuchTableError, SQLAlchemyError
 
 from server.engine import log
 from server.engine.base import Artefact, Row, register_target
+from server.engine.sources.sql import database_message
 from server.engine.values import to_text
 from server.errors import TargetError
 from server.textutil import did_you_mean, short
@@ -60,16 +61,6 @@ if TYPE_CHECKING:
 
 DEFAULT_BATCH = 1000
 _AS_TEXT = (Decimal, dt.date, dt.time)
-
-
-def database_message(exc: BaseException, limit: int = 300) -> str:
-    """Return the database's own message of an SQLAlchemy error, on one short line."""
-    orig = getattr(exc, "orig", None)
-    text = str(orig if orig is not None else exc).strip()
-    # SQLAlchemy appends "[SQL: ...]" and a background link; the driver's text is enough.
-    text = text.split("\n[SQL:")[0].split("\n(Background")[0]
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _split_table(name: str) -> tuple[str | None, str]:
