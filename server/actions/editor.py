@@ -49,12 +49,13 @@ class ActionDocument:
 
     def serialize(self) -> bytes:
         """Return the edited file, identical to the original outside the edited nodes."""
-        declaration = self.original.lstrip().startswith(b"<?xml")
-        new = etree.tostring(self.tree, encoding="UTF-8", xml_declaration=declaration)
-        if declaration:
-            new = re.sub(rb"^<\?xml[^>]*\?>", _declaration(self.original), new, count=1)
-        if not new.endswith(b"\n") and self.original.endswith(b"\n"):
-            new += b"\n"
+        # lxml drops the line breaks between top-level comments and the root, so the
+        # prolog and epilogue are taken verbatim from the original.
+        prolog = _PROLOG.match(self.original)
+        epilogue = _EPILOGUE.search(self.original)
+        body = etree.tostring(self.root, encoding="UTF-8")
+        new = (prolog.group(0) if prolog else b"") + body + (epilogue.group(0) if epilogue
+                                                            else b"")
         return _restore_untouched(self.original, new)
 
     def save(self, path: str | os.PathLike[str]) -> None:
@@ -65,9 +66,8 @@ class ActionDocument:
         os.replace(temp, path)
 
 
-def _declaration(original: bytes) -> bytes:
-    match = re.match(rb"\s*(<\?xml[^>]*\?>)", original)
-    return match.group(1) if match else b'<?xml version="1.0" encoding="UTF-8"?>'
+_PROLOG = re.compile(rb"(?:\s|<\?xml[^>]*\?>|<!--.*?-->)*", re.S)
+_EPILOGUE = re.compile(rb"(?:\s|<!--.*?-->)*\Z", re.S)
 
 
 def _normal(line: bytes) -> bytes:

@@ -94,7 +94,8 @@ def _translate(error: XMLSchemaValidationError, lines: list[str], file: str,
         schedule = elem.find(f"{{{NAMESPACE}}}schedule") if elem is not None else None
         if key == "taskId" and schedule is not None:
             line, column = _attribute_position(lines, schedule, "task")
-        return Problem(file, line, column, _reference_message(key, value, elem))
+        message = _reference_message(key, value, elem)
+        return Problem(file, line, column, message) if message else None
 
     if match := _DUPLICATE.search(reason):
         value, key = match.group(1).strip("'\""), match.group(2)
@@ -191,6 +192,8 @@ def _type_documentation(validator: object) -> str:
 
 def _reference_message(key: str, value: str, elem: etree._Element | None) -> str:
     if key == "fieldName" and elem is not None:
+        if elem.find(f"{{{NAMESPACE}}}fields") is None:
+            return ""  # the missing <fields> is reported on its own
         fields = [f.get("name", "") for f in elem.iterfind(f"{{{NAMESPACE}}}fields/"
                                                            f"{{{NAMESPACE}}}field")]
         return (f"the task's key {value!r} is not one of its fields{did_you_mean(value, fields)};"

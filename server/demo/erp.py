@@ -90,7 +90,6 @@ _HOUR_CUM = tuple(sum(_HOURS[: i + 1]) for i in range(24))
 _WEEKDAY = (1.15, 1.0, 0.95, 0.95, 0.9, 0.85, 1.2)  # Monday .. Sunday
 _CARRIERS = ("DHL", "DPD", "Hermes", "GLS", "UPS")
 _CARRIER_CUM = (50, 65, 80, 92)  # DHL 50 %, DPD 15 %, Hermes 15 %, GLS 12 %, UPS 8 %
-_NO_SUFFIX = frozenset({"guide", "cookbook", "food"})
 
 
 def generate_erp(path: str | os.PathLike, articles: int = 2000, seed: int = 42,
@@ -315,7 +314,7 @@ def _model(rng: random.Random, today: dt.date) -> dict:
     fill = {"noun": noun, "model": choice(W.MODELS[models_key]),
             "brand": choice(kind["brands"]), "material": choice(kind["materials"]),
             "feature": choice(kind["features"])}
-    suffix = "" if kind_key in _NO_SUFFIX else choice(W.SUFFIXES)
+    suffix = choice(kind["suffixes"])
     purchase = round(100 * costs[0] * (costs[1] / costs[0]) ** rnd())
     vk1 = _charm(round(purchase * (1.6 + 0.9 * rnd())))
     vk2 = vk1 if kind_key in ("guide", "cookbook") else round(vk1 * (0.90 + 0.05 * rnd()))

@@ -58,10 +58,11 @@ DRINK_MODELS = (
     "Kamille & Minze", "Entkoffeiniert Mild", "Schwarzer Tee Ostfriesland",
 )
 
-SUFFIXES = (
+OUTDOOR_SUFFIXES = (
     "", "", "", "", " Pro", " Light", " Plus", " II", " Classic", " Active", " Comfort",
     " Evo", " Tour", " Hybrid", " Ultra",
 )
+HOME_SUFFIXES = ("", "", "", "", " Classic", " Plus", " Deluxe", " Premium", " Basic", " XL")
 
 # --- sizes ----------------------------------------------------------------------------
 
@@ -467,13 +468,15 @@ KINDS: dict[str, dict] = {
                       "robustem Ripstop-Nylon", "elastischem Softshell-Gewebe",
                       "Polyamid mit PFC-freier Imprägnierung"),
         "features": _OUTDOOR_FEATURES, "sentences": _APPAREL_SENTENCES,
-        "bullets": _APPAREL_BULLETS, "brands": OUTDOOR_BRANDS, "vat": 19, "size_label": "Gr. ",
+        "bullets": _APPAREL_BULLETS, "brands": OUTDOOR_BRANDS,
+        "vat": 19, "suffixes": OUTDOOR_SUFFIXES, "size_label": "Gr. ",
     },
     "kids": {
         "genders": ("Kinder", "Jungen", "Mädchen"), "colours": APPAREL_COLOURS,
         "materials": ("recyceltem Polyester", "robustem Polyamid", "Bio-Baumwolle"),
         "features": _OUTDOOR_FEATURES, "sentences": _APPAREL_SENTENCES,
-        "bullets": _APPAREL_BULLETS, "brands": OUTDOOR_BRANDS, "vat": 19, "size_label": "Gr. ",
+        "bullets": _APPAREL_BULLETS, "brands": OUTDOOR_BRANDS,
+        "vat": 19, "suffixes": OUTDOOR_SUFFIXES, "size_label": "Gr. ",
     },
     "shoes": {
         "genders": ("Herren", "Damen", "Unisex"), "colours": SHOE_COLOURS,
@@ -481,7 +484,7 @@ KINDS: dict[str, dict] = {
                       "recyceltem Synthetik-Gewebe", "gewalktem Wollfilz"),
         "features": ("wasserdicht", "atmungsaktiv", "besonders leicht", "rutschfest"),
         "sentences": _SHOE_SENTENCES, "bullets": _SHOE_BULLETS, "brands": OUTDOOR_BRANDS,
-        "vat": 19, "size_label": "Gr. ",
+        "vat": 19, "suffixes": OUTDOOR_SUFFIXES, "size_label": "Gr. ",
     },
     "gear": {
         "genders": (), "colours": GEAR_COLOURS,
@@ -489,7 +492,7 @@ KINDS: dict[str, dict] = {
                       "rostfreiem Edelstahl", "leichtem Carbon"),
         "features": ("ultraleicht", "wetterfest", "kompakt verstaubar", "robust"),
         "sentences": _GEAR_SENTENCES, "bullets": _GEAR_BULLETS, "brands": OUTDOOR_BRANDS,
-        "vat": 19, "size_label": "",
+        "vat": 19, "suffixes": OUTDOOR_SUFFIXES, "size_label": "",
     },
     "kitchen": {
         "genders": (), "colours": KITCHEN_COLOURS,
@@ -497,36 +500,36 @@ KINDS: dict[str, dict] = {
                       "hitzebeständigem Borosilikatglas", "Steinzeug", "Bambus"),
         "features": ("spülmaschinengeeignet", "BPA-frei", "platzsparend", "langlebig"),
         "sentences": _KITCHEN_SENTENCES, "bullets": _KITCHEN_BULLETS, "brands": HOME_BRANDS,
-        "vat": 19, "size_label": "",
+        "vat": 19, "suffixes": HOME_SUFFIXES, "size_label": "",
     },
     "textiles": {
         "genders": (), "colours": TEXTILE_COLOURS,
         "materials": ("100 % Baumwolle", "Bio-Baumwolle", "Leinen", "flauschigem Frottee",
                       "Renforcé-Baumwolle", "Schurwolle"),
-        "features": ("extra weich", "waschbar bis 60 °C", "saugstark", "farbecht"),
+        "features": ("extra weich", "waschbar bis 60 °C", "pflegeleicht", "farbecht"),
         "sentences": _TEXTILE_SENTENCES, "bullets": _TEXTILE_BULLETS, "brands": HOME_BRANDS,
-        "vat": 19, "size_label": "",
+        "vat": 19, "suffixes": HOME_SUFFIXES, "size_label": "",
     },
     "guide": {
         "genders": (), "colours": (), "materials": ("Papier",),
         "features": ("Die 50 schönsten Touren", "Mit Karten und GPS-Tracks",
                      "Familienwanderungen und Gipfeltouren", "Hütten, Höhenwege und Seen"),
         "sentences": _BOOK_SENTENCES, "bullets": _BOOK_BULLETS, "brands": BOOK_BRANDS,
-        "vat": 7, "size_label": "",
+        "vat": 7, "suffixes": ("",), "size_label": "",
     },
     "cookbook": {
         "genders": (), "colours": (), "materials": ("Papier",),
         "features": ("Einfache Rezepte für drinnen und draußen", "Über 100 Lieblingsrezepte",
                      "Schritt für Schritt erklärt", "Rezepte aus Hütte und Bauernhof"),
         "sentences": _BOOK_SENTENCES, "bullets": _BOOK_BULLETS, "brands": BOOK_BRANDS,
-        "vat": 7, "size_label": "",
+        "vat": 7, "suffixes": ("",), "size_label": "",
     },
     "food": {
         "genders": (), "colours": (), "materials": ("ausgewählten Zutaten",),
-        "features": ("vegetarisch", "ohne Zusatzstoffe", "aus kontrolliertem Anbau",
+        "features": ("ohne Zusatzstoffe", "Großpackung", "aus kontrolliertem Anbau",
                      "Vorratspackung"),
         "sentences": _FOOD_SENTENCES, "bullets": _FOOD_BULLETS, "brands": FOOD_BRANDS,
-        "vat": 7, "size_label": "",
+        "vat": 7, "suffixes": ("",), "size_label": "",
     },
 }
 

@@ -107,7 +107,7 @@ class CsvReader:
         line, offset, bad = locate_decode_error(self.path, self.encoding)
         hint = ""
         if codecs.lookup(self.encoding).name.startswith("utf-8"):
-            hint = " (is it a Windows file? try encoding=\"cp1252\")"
+            hint = ' (is it a Windows file? try encoding="cp1252")'
         return self._error(
             f"byte{'s' if len(bad) > 1 else ''} {bad.hex(' ')} at byte offset {offset} "
             f"cannot be decoded as {self.encoding}{hint}",
@@ -118,7 +118,10 @@ class CsvReader:
     def _delimiter(self) -> str:
         if self.source.delimiter:
             text = self.source.delimiter
-            return "\t" if text.lower() in ("tab", "\\t") else text
+            text = "\t" if text.lower() in ("tab", "\\t") else text
+            if len(text) != 1 or text in ('"', "\r", "\n"):
+                raise self._error(f"the delimiter must be one character, not {short(text)}")
+            return text
         try:
             line = ""
             for _ in range(max(1, self.source.header_row)):

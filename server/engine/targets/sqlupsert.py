@@ -143,7 +143,9 @@ class SqlUpsertTarget:
             table = self._reflect(self._conn)
         except SQLAlchemyError as exc:
             self._close()
-            raise self.error(f"cannot open the table: {database_message(exc)}") from exc
+            raise self.error(
+                f"cannot open the table: {database_message(exc, self.engine)}"
+            ) from exc
         except TargetError:
             self._close()
             raise
@@ -303,11 +305,11 @@ class SqlUpsertTarget:
                 first = self.rows + start + 1
                 raise self.error(
                     f"the database refused rows {first}-{first + len(batch) - 1}: "
-                    f"{database_message(exc)}",
+                    f"{database_message(exc, self.engine)}",
                     batch[0] if len(batch) == 1 else None,
                 ) from exc
             except SQLAlchemyError as exc:
-                raise self.error(database_message(exc)) from exc
+                raise self.error(database_message(exc, self.engine)) from exc
         self.rows += len(rows)
 
     def _adapted(self, row: Row) -> Row:
@@ -343,7 +345,7 @@ class SqlUpsertTarget:
             conn.commit()
         except SQLAlchemyError as exc:
             self._close()
-            raise self.error(f"commit failed: {database_message(exc)}") from exc
+            raise self.error(f"commit failed: {database_message(exc, self.engine)}") from exc
         self._close()
         return [Artefact(path=self.where, kind="table", rows=self.rows)]
 
@@ -358,7 +360,7 @@ class SqlUpsertTarget:
         try:
             conn.rollback()
         except SQLAlchemyError as exc:
-            log.warning("%s: rollback failed: %s", self.where, database_message(exc))
+            log.warning("%s: rollback failed: %s", self.where, database_message(exc, self.engine))
         finally:
             try:
                 conn.close()
