@@ -6,6 +6,7 @@ import datetime as dt
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
@@ -143,7 +144,8 @@ def test_order_totals_match_lines(small: tuple[Path, dict[str, int]]) -> None:
     assert len(orders) == len(lines)
 
     def net(cents: int, vat: int) -> int:
-        return int((cents * 100 / (100 + vat)) + 0.5 + 1e-9)
+        value = Decimal(cents) * 100 / (100 + vat)
+        return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
     for order_no, total_net, total_gross, shipping in orders:
         shipping_cents = round(shipping * 100)

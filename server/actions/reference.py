@@ -29,6 +29,7 @@ START_MARKER = "<!-- reference:start -->"
 END_MARKER = "<!-- reference:end -->"
 EXAMPLE = "Example:"
 ROOT = "action"
+_MODELS = (f"{_XS}sequence", f"{_XS}choice", f"{_XS}all")
 
 _BUILTIN = {
     "string": "text",
@@ -37,8 +38,8 @@ _BUILTIN = {
     "positiveInteger": "whole number >= 1",
     "integer": "whole number",
     "decimal": "decimal number",
-    "ID": "name unique in the file (letters, digits, `-`, `_`, `.`)",
-    "NCName": "name (letters, digits, `-`, `_`, `.`)",
+    "ID": "name, unique in the file (letters, digits, `-`, `_`, `.`; no digit first)",
+    "NCName": "name (letters, digits, `-`, `_`, `.`; no digit first)",
 }
 
 
@@ -73,6 +74,7 @@ class _Schema:
         return self.elements[_local(ref)]
 
     def complex_type(self, decl: etree._Element) -> etree._Element | None:
+        """Return the complex type of an element declaration, if it has one."""
         inline = decl.find(f"{_XS}complexType")
         if inline is not None:
             return inline
@@ -162,6 +164,15 @@ def _heading(path: list[str]) -> str:
     return "/".join(f"<{name}>" for name in (path[1:] or path))
 
 
+def _particles(model: etree._Element) -> Iterator[etree._Element]:
+    """Yield the element particles of a content model, nested groups included."""
+    for node in model:
+        if node.tag == f"{_XS}element":
+            yield node
+        elif node.tag in _MODELS:
+            yield from _particles(node)
+
+
 def _join(items: list[str], last: str) -> str:
     if len(items) <= 1:
         return "".join(items)
@@ -188,7 +199,7 @@ class _Writer:
     def _element(self, decl: etree._Element, path: list[str]) -> None:
         heading = _heading(path)
         doc = _documentation(decl)
-        self.lines += [f"### {heading}", ""]
+        self.lines += [f"### {_code(heading)}", ""]
         if doc.text:
             self.lines += [doc.text, ""]
         if doc.example:
@@ -205,30 +216,26 @@ class _Writer:
         """Write what the element contains; return its child element particles."""
         complex_type = self.schema.complex_type(decl)
         if complex_type is None:
-            type_name = decl.get("type")
-            kind = self._type_text(decl, type_name) if type_name else "text"
+            self.lines += [f"Content: {self._text_content(decl, decl.get('type'))}.", ""]
+            return []
+        derivation = complex_type.find(f"{_XS}simpleContent/*")
+        if derivation is not None:
+            kind = self._text_content(derivation, derivation.get("base"))
             self.lines += [f"Content: {kind}.", ""]
             return []
-        for content in ("simpleContent", "complexContent"):
-            derivation = complex_type.find(f"{_XS}{content}/*")
-            if derivation is not None and content == "simpleContent":
-                kind = self._type_text(derivation, derivation.get("base", ""))
-                self.lines += [f"Content: {kind}.", ""]
-                return []
-        model = next((n for n in complex_type if n.tag in
-                      (f"{_XS}sequence", f"{_XS}choice", f"{_XS}all")), None)
+        model = next((n for n in complex_type if n.tag in _MODELS), None)
         if model is None:
-            self.lines += ["Content: none (attributes only).", ""]
+            attributes = next(iter(self.schema.attributes(complex_type)), None)
+            empty = "none (attributes only)" if attributes is not None else "none (empty)"
+            self.lines += [f"Content: {empty}.", ""]
             return []
         self.lines += [f"Content: {self._model_text(model)}.", ""]
-        return list(self._particles(model))
+        return list(_particles(model))
 
-    def _particles(self, model: etree._Element) -> Iterator[etree._Element]:
-        for node in model:
-            if node.tag == f"{_XS}element":
-                yield node
-            elif node.tag in (f"{_XS}sequence", f"{_XS}choice", f"{_XS}all"):
-                yield from self._particles(node)
+    def _text_content(self, node: etree._Element, type_name: str | None) -> str:
+        if not type_name or (_is_builtin(node, type_name) and _local(type_name) == "string"):
+            return "text"
+        return f"text of type {self._type_text(node, type_name)}"
 
     def _model_text(self, model: etree._Element) -> str:
         parts = []
@@ -237,7 +244,7 @@ class _Writer:
                 name = self.schema.element(node).get("name", "")
                 occurs = _occurs(node)
                 parts.append(_tag(name) + (f" ({occurs})" if occurs else ""))
-            elif node.tag in (f"{_XS}sequence", f"{_XS}choice", f"{_XS}all"):
+            elif node.tag in _MODELS:
                 parts.append(f"({self._model_text(node)})")
         occurs = _occurs(model)
         suffix = f", {occurs}" if occurs else ""
@@ -256,7 +263,7 @@ class _Writer:
             kind = etree.QName(node).localname
             if kind not in ("unique", "key", "keyref"):
                 continue
-            selector = _selector_path(node.find(f"{_XS}selector"))
+            selector = _selector_path(node.find(f"{_XS}selector"), decl.get("name", ""))
             fields = [f.get("xpath", "").lstrip("@") for f in node.iterfind(f"{_XS}field")]
             keys[node.get("name", "")] = (selector, ", ".join(fields))
         for node in decl:
@@ -302,7 +309,7 @@ class _Writer:
         if type_name:
             return self._type_text(attribute, type_name)
         inline = attribute.find(f"{_XS}simpleType")
-        return _restriction_text(inline, self) if inline is not None else "text"
+        return self._restriction_text(inline) if inline is not None else "text"
 
     def _type_text(self, node: etree._Element, qname: str) -> str:
         """Describe a named type: a built-in in words, a schema type as a link."""
@@ -310,12 +317,41 @@ class _Writer:
             return _BUILTIN.get(_local(qname), _code(f"xs:{_local(qname)}"))
         name = _local(qname)
         simple = self.schema.simple_types.get(name)
-        text = f"[{name}](#value-types)"
+        text = f"[{_code(name)}](#value-types)"
         if simple is not None:
             values = _enumerations(simple)
             if values:
                 text += f": one of {values}"
         return text
+
+    def _restriction_text(self, simple: etree._Element) -> str:
+        """Describe an xs:simpleType's restriction in words."""
+        restriction = simple.find(f"{_XS}restriction")
+        if restriction is None:
+            return "text"
+        values = _enumerations(simple)
+        if values:
+            return f"one of {values}"
+        base = restriction.get("base", "")
+        parts = [self._type_text(restriction, base) if base else "text"]
+        facets = {etree.QName(f).localname: f.get("value", "") for f in restriction
+                  if isinstance(f.tag, str) and f.tag != f"{_XS}annotation"}
+        if "pattern" in facets:
+            parts.append(f"matching {_code(facets['pattern'])}")
+        low, high = facets.get("minLength"), facets.get("maxLength")
+        if low and high:
+            parts.append(f"{low} to {high} characters")
+        elif low:
+            parts.append(f"at least {low} character" + ("s" if low != "1" else ""))
+        elif high:
+            parts.append(f"at most {high} characters")
+        if "minInclusive" in facets:
+            parts.append(f"at least {facets['minInclusive']}")
+        if "maxInclusive" in facets:
+            parts.append(f"at most {facets['maxInclusive']}")
+        if facets.get("whiteSpace") == "collapse":
+            parts.append("whitespace collapsed before checking")
+        return ", ".join(parts)
 
     # -- simple types --
 
@@ -332,52 +368,22 @@ class _Writer:
         ]
         for name, node in self.schema.simple_types.items():
             doc = _documentation(node)
-            row = [_code(name), _restriction_text(node, self), doc.text,
+            row = [_code(name), self._restriction_text(node), doc.text,
                    _code(doc.example) if doc.example else ""]
             self.lines.append("| " + " | ".join(_cell(c) for c in row) + " |")
         self.lines.append("")
 
 
-def _selector_path(selector: etree._Element | None) -> str:
+def _selector_path(selector: etree._Element | None, owner: str) -> str:
     xpath = selector.get("xpath", ".") if selector is not None else "."
     if xpath == ".":
-        return "this element"
+        return _tag(owner)
     return _code("/".join(f"<{_local(step)}>" for step in xpath.split("/")))
 
 
 def _enumerations(simple: etree._Element) -> str:
     values = [e.get("value", "") for e in simple.iterfind(f"{_XS}restriction/{_XS}enumeration")]
     return _join([_code(v) for v in values], "or")
-
-
-def _restriction_text(simple: etree._Element, writer: _Writer) -> str:
-    """Describe an xs:simpleType's restriction in words."""
-    restriction = simple.find(f"{_XS}restriction")
-    if restriction is None:
-        return "text"
-    values = _enumerations(simple)
-    if values:
-        return f"one of {values}"
-    base = restriction.get("base", "")
-    parts = [writer._type_text(restriction, base) if base else "text"]
-    facets = {etree.QName(f).localname: f.get("value", "") for f in restriction
-              if isinstance(f.tag, str) and f.tag != f"{_XS}annotation"}
-    if "pattern" in facets:
-        parts.append(f"matching {_code(facets['pattern'])}")
-    low, high = facets.get("minLength"), facets.get("maxLength")
-    if low and high:
-        parts.append(f"{low} to {high} characters")
-    elif low:
-        parts.append(f"at least {low} character" + ("s" if low != "1" else ""))
-    elif high:
-        parts.append(f"at most {high} characters")
-    if "minInclusive" in facets:
-        parts.append(f"at least {facets['minInclusive']}")
-    if "maxInclusive" in facets:
-        parts.append(f"at most {facets['maxInclusive']}")
-    if facets.get("whiteSpace") == "collapse":
-        parts.append("surrounding spaces ignored")
-    return ", ".join(parts)
 
 
 # ----- public functions ------------------------------------------------------------------
@@ -397,35 +403,37 @@ def undocumented(xsd_path: str | os.PathLike[str] | None = None) -> list[str]:
     """
     schema = _Schema(xsd_path)
     paths = _declaration_paths(schema)
+    where = schema.root.getroottree().getpath
     missing = []
     for node in schema.root.iter(f"{_XS}element", f"{_XS}attribute"):
         if node.get("name") is None:
             continue
         doc = _documentation(node)
         if not doc.text or not doc.example:
-            missing.append(paths.get(node) or _structural_path(node))
+            missing.append(paths.get(where(node)) or _structural_path(node))
     return missing
 
 
-def _declaration_paths(schema: _Schema) -> dict[etree._Element, str]:
-    """Map each declaration reachable from ``<action>`` to a readable path."""
-    paths: dict[etree._Element, str] = {}
-    writer = _Writer(schema)
+def _declaration_paths(schema: _Schema) -> dict[str, str]:
+    """Map each declaration reachable from ``<action>`` (by its XPath) to a readable path."""
+    paths: dict[str, str] = {}
+    where = schema.root.getroottree().getpath
 
     def visit(decl: etree._Element, path: list[str]) -> None:
-        if decl in paths:
+        if where(decl) in paths:
             return
-        paths[decl] = _heading(path)
+        paths[where(decl)] = _heading(path)
         complex_type = schema.complex_type(decl)
         if complex_type is None:
             return
         for attribute in schema.attributes(complex_type):
             # Attributes of a group are named by the group, where they are declared.
             if next(attribute.iterancestors(f"{_XS}attributeGroup"), None) is None:
-                paths.setdefault(attribute, f"{paths[decl]} @{attribute.get('name')}")
+                name = f"{_heading(path)} @{attribute.get('name')}"
+                paths.setdefault(where(attribute), name)
         for model in complex_type:
-            if model.tag in (f"{_XS}sequence", f"{_XS}choice", f"{_XS}all"):
-                for particle in writer._particles(model):
+            if model.tag in _MODELS:
+                for particle in _particles(model):
                     child = schema.element(particle)
                     visit(child, [*path, child.get("name", "")])
 

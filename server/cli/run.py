@@ -46,7 +46,7 @@ def demo_command(ctx: click.Context, articles: int) -> None:
     result = _run(instance, DEMO_ACTION, None, None, False, trigger="cli")
     for artefact in result.artefacts:
         click.echo(f"written:   {artefact.path}")
-    click.echo("Next: synccenter --instance {0} log {1}".format(instance.home, DEMO_ACTION))
+    click.echo(f"Next: synccenter --instance {instance.home} log {DEMO_ACTION}")
     _exit(result)
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import bisect
 import calendar
+import contextlib
 import datetime as dt
 import os
 import random
@@ -84,6 +85,7 @@ _INSERT = {
 TABLES = ("article", "stock", "customer", "sales_order", "order_line", "shipment", "invoice",
           "meta")
 
+_CLOTHING_SIZES = frozenset({"alpha", "kids", "shoes", "socks", "caps", "gloves", "jeans"})
 # Share of orders per hour of the day (people shop in the evening).
 _HOURS = (2, 1, 1, 1, 1, 2, 4, 6, 7, 8, 8, 8, 9, 8, 7, 7, 8, 9, 11, 13, 14, 12, 8, 4)
 _HOUR_CUM = tuple(sum(_HOURS[: i + 1]) for i in range(24))
@@ -100,7 +102,10 @@ def generate_erp(path: str | os.PathLike, articles: int = 2000, seed: int = 42,
         raise ValueError(f"articles must be a whole number >= 0, not {articles!r}")
     if isinstance(months, bool) or not isinstance(months, int) or months < 0:
         raise ValueError(f"months must be a whole number >= 0, not {months!r}")
-    today = today or dt.date.today()
+    if today is None:
+        today = dt.date.today()
+    elif isinstance(today, dt.datetime):
+        today = today.date()
     target = os.fspath(path)
     tmp = target + ".tmp"
     if os.path.exists(tmp):
@@ -110,7 +115,7 @@ def generate_erp(path: str | os.PathLike, articles: int = 2000, seed: int = 42,
     con = sqlite3.connect(tmp, isolation_level=None)
     try:
         for pragma in ("journal_mode=OFF", "synchronous=OFF", "locking_mode=EXCLUSIVE",
-                       "cache_size=-65536", "temp_store=MEMORY"):
+                       "temp_store=MEMORY"):
             con.execute("PRAGMA " + pragma)
         con.execute("BEGIN")
         for statement in _DDL:
@@ -132,7 +137,8 @@ def generate_erp(path: str | os.PathLike, articles: int = 2000, seed: int = 42,
         con.execute("COMMIT")
     except BaseException:
         con.close()
-        os.remove(tmp)
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(tmp)
         raise
     con.close()
     os.replace(tmp, target)
@@ -183,11 +189,13 @@ def _net(gross_cents: int, vat: int) -> int:
     return (gross_cents * 200 + 100 + vat) // (200 + 2 * vat)
 
 
+_CLOCK = tuple(f"{h:02d}:{m:02d}:" for h in range(24) for m in range(60))
+_SECONDS = tuple(f"{s:02d}" for s in range(60))
+
+
 def _stamp(day: dt.date, seconds: int) -> str:
     """``YYYY-MM-DD HH:MM:SS`` for a day and the seconds since midnight."""
-    hours, rest = divmod(seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    return f"{day.isoformat()} {hours:02d}:{minutes:02d}:{seconds:02d}"
+    return f"{day.isoformat()} {_CLOCK[seconds // 60]}{_SECONDS[seconds % 60]}"
 
 
 def _months_back(day: dt.date, months: int) -> dt.date:
@@ -262,7 +270,7 @@ def _articles(rng: random.Random, count: int,
                     return
                 no = f"A-{base + index + 1}"
                 body = f"{400 + int(rnd() * 41)}{(index * ean_a + ean_b) % 10**9:09d}"
-                weight = model["weight"] * (1 + 0.04 * (size_no - len(model["sizes"]) / 2))
+                weight = model["weight"] * (1 + model["weight_step"] * size_no)
                 roll = rnd()
                 description = model["description"]
                 if roll < 0.005:
@@ -274,16 +282,19 @@ def _articles(rng: random.Random, count: int,
                           or None)
                 if rnd() < 0.005:
                     images = (None, None)
-                created = model["created"]
+                created, created_time = model["created"], model["created_time"]
                 updated = created + dt.timedelta(days=int(rnd() * (today - created).days))
+                updated_time = 28800 + int(rnd() * 36000)
+                if updated == created:
+                    updated_time = max(updated_time, created_time + 60)
                 yield index, (
                     no, body + str(ean_check_digit(body)), _title(model, colour, size),
                     None if rnd() < 0.02 else model["brand"], description, *model["bullets"],
                     colour, size, None if rnd() < 0.01 else round(max(weight, 0.01), 3),
                     model["purchase"] / 100, model["vk1"] / 100, model["vk2"] / 100,
                     float(model["vat"]), model["path"], images[0], images[1],
-                    0 if rnd() < 0.03 else 1, _stamp(created, model["created_time"]),
-                    _stamp(updated, 28800 + int(rnd() * 36000)),
+                    0 if rnd() < 0.03 else 1, _stamp(created, created_time),
+                    _stamp(updated, updated_time),
                 ), (no, *_stock(rng), "Hauptlager" if rnd() < 0.85 else "Außenlager Süd",
                     _stamp(today - dt.timedelta(days=int(rnd() * 30)), int(rnd() * 28800)))
                 index += 1
@@ -335,6 +346,8 @@ def _model(rng: random.Random, today: dt.date) -> dict:
         "description": _description(rng, kind, fill), "bullets": bullets,
         "purchase": purchase, "vk1": vk1, "vk2": vk2, "vat": kind["vat"],
         "weight": weights[0] + (weights[1] - weights[0]) * rnd(),
+        # clothes get a little heavier per size, litres, grams and persons a lot
+        "weight_step": 0.04 if sizes_key in _CLOTHING_SIZES else 0.4,
         "created": today - dt.timedelta(days=20 + int(rnd() * 1500)),
         "created_time": 28800 + int(rnd() * 36000), "sizes": sizes, "colours": colours,
         "brand_first": rnd() < 0.4, "with_feature": rnd() < 0.5,
@@ -343,7 +356,7 @@ def _model(rng: random.Random, today: dt.date) -> dict:
 
 def _description(rng: random.Random, kind: dict, fill: dict) -> str:
     """German product text of 300-1500 characters, in two or three paragraphs."""
-    target = 300 + int(1100 * rng.random() ** 1.7)
+    target = 305 + int(1095 * rng.random() ** 1.7)  # the count below errs by up to 2
     own = kind["sentences"]
     rest = own[1:] + W.GENERAL_SENTENCES
     # Walk the sentences from a random start with a random step coprime to their count:
@@ -354,7 +367,7 @@ def _description(rng: random.Random, kind: dict, fill: dict) -> str:
     pool = [own[0]] + [rest[(start + k * step) % len(rest)] for k in range(len(rest))]
     closing = rng.choice(W.CLOSING_SENTENCES).format(**fill)
     parts: list[str] = []
-    length = len(closing) + 3  # paragraph breaks
+    length = len(closing) + 3
     for sentence in pool:
         text = sentence.format(**fill)
         if length + len(text) + 1 > 1500:

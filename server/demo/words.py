@@ -53,9 +53,13 @@ BAR_MODELS = (
     "Nuss & Honig", "Haferflocken-Apfel", "Dattel-Kakao", "Erdnuss-Salz", "Beerenmix",
     "Aprikose-Mandel",
 )
-DRINK_MODELS = (
-    "Espresso Crema", "Hochland Arabica", "Röstmeister", "Bergkräuter", "Früchtetraum",
-    "Kamille & Minze", "Entkoffeiniert Mild", "Schwarzer Tee Ostfriesland",
+COFFEE_MODELS = (
+    "Espresso Crema", "Hochland Arabica", "Röstmeister", "Entkoffeiniert Mild",
+    "Café Crème", "Bergröstung",
+)
+TEA_MODELS = (
+    "Bergkräuter", "Früchtetraum", "Kamille & Minze", "Ostfriesenmischung", "Winterzauber",
+    "Fenchel-Anis",
 )
 
 OUTDOOR_SUFFIXES = (
@@ -83,7 +87,9 @@ SIZES: dict[str, tuple[str, ...]] = {
     "bedding": ("135 x 200 cm", "155 x 220 cm", "200 x 200 cm"),
     "towels": ("30 x 50 cm", "50 x 100 cm", "70 x 140 cm"),
     "blanket": ("130 x 170 cm", "150 x 200 cm"),
-    "food": ("125 g", "250 g", "500 g", "1 kg"),
+    "meal": ("125 g", "160 g", "250 g"),
+    "coffee": ("250 g", "500 g", "1 kg"),
+    "tea": ("75 g", "100 g", "250 g"),
     "bars": ("12 x 40 g", "24 x 40 g"),
 }
 
@@ -178,16 +184,19 @@ CATEGORIES: tuple[tuple, ...] = (
     ("Bücher > Wanderführer", "guide", ("Wanderführer",), None, "guide", (0.2, 0.4), (7, 12)),
     ("Bücher > Kochbücher", "cookbook", ("Kochbuch",), None, "cookbook", (0.5, 1.1), (10, 18)),
     ("Lebensmittel > Trekkingnahrung", "food", ("Trekkingmahlzeit", "Outdoor-Mahlzeit"),
-     "food", "meal", (0.13, 0.3), (3, 6)),
+     "meal", "meal", (0.13, 0.2), (3, 6)),
     ("Lebensmittel > Snacks & Riegel", "food", ("Energieriegel", "Müsliriegel"),
      "bars", "bar", (0.5, 1.0), (6, 14)),
-    ("Lebensmittel > Kaffee & Tee", "food", ("Kaffeebohnen", "Kräutertee", "Teemischung"),
-     "food", "drink", (0.15, 1.0), (3, 14)),
+    ("Lebensmittel > Kaffee & Tee > Kaffee", "food", ("Kaffeebohnen", "Filterkaffee gemahlen"),
+     "coffee", "coffee", (0.25, 0.3), (4, 9)),
+    ("Lebensmittel > Kaffee & Tee > Tee", "food", ("Kräutertee", "Teemischung", "Früchtetee"),
+     "tea", "tea", (0.08, 0.12), (3, 7)),
 )
 
 MODELS: dict[str, tuple[str, ...]] = {
     "mountain": MOUNTAIN_MODELS, "home": HOME_MODELS, "guide": GUIDE_MODELS,
-    "cookbook": COOKBOOK_MODELS, "meal": MEAL_MODELS, "bar": BAR_MODELS, "drink": DRINK_MODELS,
+    "cookbook": COOKBOOK_MODELS, "meal": MEAL_MODELS, "bar": BAR_MODELS, "coffee": COFFEE_MODELS,
+    "tea": TEA_MODELS,
 }
 
 # --- colours ----------------------------------------------------------------------------

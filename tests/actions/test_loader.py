@@ -87,7 +87,8 @@ def test_wrong_namespace_is_named() -> None:
 
 
 def test_formula_syntax_error_points_into_the_formula() -> None:
-    data = GOOD.replace(b"<formula>round(A.VK1, 2)</formula>", b"<formula>round(A.VK1 *, 2)</formula>", 1)
+    data = GOOD.replace(b"<formula>round(A.VK1, 2)</formula>",
+                        b"<formula>round(A.VK1 *, 2)</formula>", 1)
     [problem] = problems_of(data)
     line = data[: data.index(b"round(A.VK1 *")].count(b"\n") + 1
     assert problem.startswith(f"case.xml:{line}:")
@@ -147,7 +148,8 @@ def test_hostile_xml_is_refused_quickly(data: bytes) -> None:
 
 
 def test_entity_declaration_in_utf16_is_refused() -> None:
-    data = BILLION_LAUGHS.replace(b'<?xml version="1.0"?>', b'<?xml version="1.0" encoding="UTF-16"?>')
+    data = BILLION_LAUGHS.replace(b'<?xml version="1.0"?>',
+                                  b'<?xml version="1.0" encoding="UTF-16"?>')
     problems = problems_of(data.decode().encode("utf-16"))
     assert "document type declaration" in problems[0]
 

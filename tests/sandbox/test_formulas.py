@@ -111,6 +111,6 @@ def test_error_column_points_at_the_failing_part() -> None:
 
 def test_mapping_a_large_batch_is_fast_enough_to_not_be_the_bottleneck() -> None:
     m = mapping(("price", "formula", "round(A.VK1 * 1.2, 2)"), ("name", "column", "NAME"))
-    rows = [("A-%d" % i, 19.99 + i, 1.0, "x", "y", i, "") for i in range(20_000)]
+    rows = [(f"A-{i}", 19.99 + i, 1.0, "x", "y", i, "") for i in range(20_000)]
     out = list(map(m.map, rows))
     assert out[1] == ("A-1", Decimal("25.19"), "x")

@@ -229,7 +229,7 @@ class FileTarget:
     def open(self, columns: list[str]) -> None:
         raise NotImplementedError
 
-    def write(self, rows: list[Row]) -> None:
+    def write(self, rows: list[Row]) -> list[tuple[int, str]] | None:
         raise NotImplementedError
 
     def commit(self) -> list[Artefact]:

@@ -7,8 +7,9 @@ Options (attributes of the ``<target>`` element):
 ``delimiter``
     One character; ``;`` for ``csv``, tab for ``tsv``. ``tab`` or ``\\t`` mean a tab.
 ``encoding``
-    Any Python codec name, default ``utf-8``. A value the encoding cannot hold stops the
-    run with an error naming the record and field (nothing is replaced silently).
+    Any Python codec name, default ``utf-8``. A record with a value the encoding cannot
+    hold is refused (reported as failed, naming the field) and left out of the file;
+    nothing is replaced silently.
 ``bom``
     ``true`` writes a byte order mark, which Excel needs to open UTF-8 files correctly.
     Only for UTF encodings.
@@ -30,7 +31,7 @@ from typing import TYPE_CHECKING
 
 from server.engine.base import Row, register_target
 from server.engine.targets.atomic import FileTarget, flag_option
-from server.engine.values import text_rows, to_text
+from server.engine.values import text_rows
 from server.errors import TargetError
 from server.textutil import short
 
@@ -103,32 +104,46 @@ class DelimitedTarget(FileTarget):
         except OSError as exc:
             raise self.error(f"cannot write: {exc.strerror or exc}") from exc
 
-    def write(self, rows: list[Row]) -> None:
+    def write(self, rows: list[Row]) -> list[tuple[int, str]] | None:
+        """Write a batch; records the encoding cannot hold are refused, not written."""
         self._check_widths(rows)
-        try:
-            self._writer.writerows(text_rows(rows))
-        except UnicodeEncodeError as exc:
-            raise self._encoding_error(rows) from exc
-        except csv.Error as exc:
-            raise self.error(f"cannot write a row: {exc}") from exc
-        except OSError as exc:
-            raise self.error(f"cannot write: {exc.strerror or exc}") from exc
-        self.rows += len(rows)
+        texts = text_rows(rows)
+        refused: list[tuple[int, str]] = []
+        done = 0
+        while done < len(texts):
+            try:
+                self._writer.writerows(texts[done:] if done else texts)
+                break
+            except UnicodeEncodeError as exc:
+                # csv.writer hands each record to the file in one write(), and the text
+                # file encodes it before buffering it: the records before the bad one are
+                # written, the bad one is not. Refuse it and go on after it.
+                bad = self._unencodable(texts, done)
+                if bad is None:
+                    raise self.error(f"cannot encode a record as {self.encoding}") from exc
+                refused.append(bad)
+                done = bad[0] + 1
+            except csv.Error as exc:
+                raise self.error(f"cannot write a record: {exc}") from exc
+            except OSError as exc:
+                raise self.error(f"cannot write: {exc.strerror or exc}") from exc
+        self.rows += len(rows) - len(refused)
+        return refused or None
 
-    def _encoding_error(self, rows: list[Row]) -> TargetError:
-        for row in rows:
-            for name, value in zip(self.columns, row, strict=True):
-                text = to_text(value)
+    def _unencodable(self, texts: list[Row], start: int) -> tuple[int, str] | None:
+        """Return the index of the first record from ``start`` that cannot be encoded."""
+        for index in range(start, len(texts)):
+            for name, value in zip(self.columns, texts[index], strict=True):
+                text = "" if value is None else str(value)
                 try:
                     text.encode(self.encoding)
                 except UnicodeEncodeError as exc:
                     bad = text[exc.start : exc.end]
-                    return self.error(
+                    return index, (
                         f"field {name!r}: {short(text)} contains {bad!r}, which "
-                        f"{self.encoding} cannot hold",
-                        row,
+                        f"{self.encoding} cannot hold; the record is not in {self.path.name}"
                     )
-        return self.error(f"a value cannot be written in {self.encoding}")
+        return None
 
 
 @register_target("csv")

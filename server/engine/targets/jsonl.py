@@ -33,33 +33,38 @@ class JsonLinesTarget(FileTarget):
         self._remember_columns(columns)
         self._file = self._create()
 
-    def write(self, rows: list[Row]) -> None:
+    def write(self, rows: list[Row]) -> list[tuple[int, str]] | None:
+        """Write a batch; a record orjson cannot serialise is refused, not written."""
         self._check_widths(rows)
         columns = self.columns
         dumps = orjson.dumps
+        refused: list[tuple[int, str]] = []
         try:
             data = b"".join(
                 [dumps(dict(zip(columns, r, strict=True)), json_default, _OPTIONS) for r in rows]
             )
         except orjson.JSONEncodeError:
-            data = b"".join([self._dump_one(row) for row in rows])
+            lines = []
+            for index, row in enumerate(rows):
+                try:
+                    lines.append(self._dump_one(row))
+                except orjson.JSONEncodeError as exc:
+                    refused.append((index, f"the record cannot be written as JSON: {exc}"))
+            data = b"".join(lines)
         try:
             self._file.write(data)
         except OSError as exc:
             raise self.error(f"cannot write: {exc.strerror or exc}") from exc
-        self.rows += len(rows)
+        self.rows += len(rows) - len(refused)
+        return refused or None
 
     def _dump_one(self, row: Row) -> bytes:
-        """Serialise one row on the slow path: integers beyond 64 bits, or an error."""
+        """Serialise one row on the slow path (integers beyond 64 bits)."""
         try:
             return orjson.dumps(dict(zip(self.columns, row, strict=True)), json_default, _OPTIONS)
         except orjson.JSONEncodeError:
-            pass
-        try:
             safe = json_safe_row(row)
             return orjson.dumps(dict(zip(self.columns, safe, strict=True)), json_default, _OPTIONS)
-        except orjson.JSONEncodeError as exc:
-            raise self.error(f"a record cannot be written as JSON: {exc}", row) from exc
 
 
 @register_target("jsonl")

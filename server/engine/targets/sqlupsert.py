@@ -281,17 +281,27 @@ class SqlUpsertTarget:
             i for i, name in enumerate(self._names) if not isinstance(table.c[name].type, handled)
         )
 
-    def write(self, rows: list[Row]) -> None:
+    def write(self, rows: list[Row]) -> list[tuple[int, str]] | None:
+        """Upsert a batch; records without a key value are refused, not written."""
         if self._conn is None:
             raise TargetError(f"{self.where}: write before open")
         width = len(self._names)
+        keys = self._key_positions
+        refused: list[tuple[int, str]] = []
+        for number, row in enumerate(rows, self.rows + 1):
+            if len(row) != width:
+                raise self.error(f"row {number} has {len(row)} values for {width} fields")
+        if any(row[i] is None for row in rows for i in keys):
+            good = []
+            for index, row in enumerate(rows):
+                empty = [self._key_names[n] for n, i in enumerate(keys) if row[i] is None]
+                if empty:
+                    refused.append((index, f"no value in key column(s) {', '.join(empty)}"))
+                else:
+                    good.append(row)
+            rows = good
         for start in range(0, len(rows), self.batch_size):
             batch = rows[start : start + self.batch_size]
-            for number, row in enumerate(batch, self.rows + start + 1):
-                if len(row) != width:
-                    raise self.error(f"row {number} has {len(row)} values for {width} fields")
-                if any(row[i] is None for i in self._key_positions):
-                    raise self.error(f"row {number} has no value in a key field", row)
             if self._adapt:
                 batch = [self._adapted(row) for row in batch]
             try:
@@ -311,6 +321,7 @@ class SqlUpsertTarget:
             except SQLAlchemyError as exc:
                 raise self.error(database_message(exc, self.engine)) from exc
         self.rows += len(rows)
+        return refused or None
 
     def _adapted(self, row: Row) -> Row:
         adapt = self._adapt
