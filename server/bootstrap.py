@@ -7,15 +7,13 @@ the state store. ``ensure_demo`` does the same and generates the demo ERP databa
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
 from pathlib import Path
 
-from server import resources
+from server import log, resources
 from server.config import CONFIG_FILE, DEFAULT_CONFIG, Instance, resolve_home
 
-log = logging.getLogger(__name__)
 DEMO_ARTICLES = 2000
 
 

@@ -213,6 +213,21 @@ def _fit(text: str, low: int, high: int, filler: str) -> str:
     return text
 
 
+def _content_kg(size: str) -> float | None:
+    """Kilograms in a size like '500 g', '1 kg' or '12 x 40 g'; None for other sizes."""
+    number, _, unit = size.rpartition(" ")
+    if unit not in ("g", "kg"):
+        return None
+    count, _, each = number.rpartition(" x ")
+    grams = float(each) * (1000 if unit == "kg" else 1) * (int(count) if count else 1)
+    return grams / 1000
+
+
+# Shipping weight of food by pack size: contents plus packaging.
+_PACKED = {size: round(kg * 1.08 + 0.01, 3) for sizes in W.SIZES.values() for size in sizes
+           if (kg := _content_kg(size))}
+
+
 class _Prices:
     """Per-article prices and flags the order generator needs (compact arrays)."""
 
@@ -270,7 +285,8 @@ def _articles(rng: random.Random, count: int,
                     return
                 no = f"A-{base + index + 1}"
                 body = f"{400 + int(rnd() * 41)}{(index * ean_a + ean_b) % 10**9:09d}"
-                weight = model["weight"] * (1 + model["weight_step"] * size_no)
+                weight = _PACKED.get(size) or model["weight"] * (
+                    1 + model["weight_step"] * size_no)
                 roll = rnd()
                 description = model["description"]
                 if roll < 0.005:
@@ -282,6 +298,7 @@ def _articles(rng: random.Random, count: int,
                           or None)
                 if rnd() < 0.005:
                     images = (None, None)
+                cost, vk1, vk2 = model["prices"][size_no]
                 created, created_time = model["created"], model["created_time"]
                 updated = created + dt.timedelta(days=int(rnd() * (today - created).days))
                 updated_time = 28800 + int(rnd() * 36000)
@@ -291,7 +308,7 @@ def _articles(rng: random.Random, count: int,
                     no, body + str(ean_check_digit(body)), _title(model, colour, size),
                     None if rnd() < 0.02 else model["brand"], description, *model["bullets"],
                     colour, size, None if rnd() < 0.01 else round(max(weight, 0.01), 3),
-                    model["purchase"] / 100, model["vk1"] / 100, model["vk2"] / 100,
+                    cost / 100, vk1 / 100, vk2 / 100,
                     float(model["vat"]), model["path"], images[0], images[1],
                     0 if rnd() < 0.03 else 1, _stamp(created, created_time),
                     _stamp(updated, updated_time),
@@ -326,15 +343,26 @@ def _model(rng: random.Random, today: dt.date) -> dict:
             "brand": choice(kind["brands"]), "material": choice(kind["materials"]),
             "feature": choice(kind["features"])}
     suffix = choice(kind["suffixes"])
-    purchase = round(100 * costs[0] * (costs[1] / costs[0]) ** rnd())
-    vk1 = _charm(round(purchase * (1.6 + 0.9 * rnd())))
-    vk2 = vk1 if kind_key in ("guide", "cookbook") else round(vk1 * (0.90 + 0.05 * rnd()))
     sizes: tuple = (None,)
     if sizes_key:
         all_sizes = W.SIZES[sizes_key]
         span = 1 + min(len(all_sizes) - 1, int(len(all_sizes) * rnd() ** 0.6))
         start = int(rnd() * (len(all_sizes) - span + 1))
         sizes = all_sizes[start:start + span]
+    # (purchase, vk1, vk2) in cents per size; books have one fixed price (Buchpreisbindung)
+    purchase = 100 * costs[0] * (costs[1] / costs[0]) ** rnd()
+    markup = 1.6 + 0.9 * rnd()
+    discount = 1.0 if kind_key in ("guide", "cookbook") else 0.90 + 0.05 * rnd()
+    prices = []
+    for size_no, size in enumerate(sizes):
+        factor = 1.0
+        if size in _PACKED:
+            factor = (_PACKED[size] / _PACKED[sizes[0]]) ** 0.85
+        elif sizes_key not in _CLOTHING_SIZES:
+            factor = 1 + 0.3 * size_no
+        cost = round(purchase * factor)
+        vk1 = _charm(round(cost * markup))
+        prices.append((cost, vk1, round(vk1 * discount)))
     colours: tuple = (None,)
     if kind["colours"]:
         colours = tuple(rng.sample(kind["colours"], 1 + int(rnd() ** 1.5 * 3)))
@@ -344,10 +372,10 @@ def _model(rng: random.Random, today: dt.date) -> dict:
         "path": path, "kind": kind_key, "kind_data": kind, "gender": gender,
         "suffix": suffix, "brand": fill["brand"], "fill": fill,
         "description": _description(rng, kind, fill), "bullets": bullets,
-        "purchase": purchase, "vk1": vk1, "vk2": vk2, "vat": kind["vat"],
+        "prices": prices, "vat": kind["vat"],
         "weight": weights[0] + (weights[1] - weights[0]) * rnd(),
         # clothes get a little heavier per size, litres, grams and persons a lot
-        "weight_step": 0.04 if sizes_key in _CLOTHING_SIZES else 0.4,
+        "weight_step": 0.04 if sizes_key in _CLOTHING_SIZES else 0.25,
         "created": today - dt.timedelta(days=20 + int(rnd() * 1500)),
         "created_time": 28800 + int(rnd() * 36000), "sizes": sizes, "colours": colours,
         "brand_first": rnd() < 0.4, "with_feature": rnd() < 0.5,
