@@ -178,6 +178,23 @@ def test_shipments_and_invoices_follow_status(small: tuple[Path, dict[str, int]]
     assert min(ordered.values()) >= "2025-11-15"
 
 
+@pytest.mark.parametrize("table, number, when", [
+    ("sales_order", "order_no", "order_date"),
+    ("shipment", "shipment_no", "shipped_at"),
+    ("invoice", "invoice_no", "invoice_date"),
+])
+def test_document_numbers_ascend_with_time(small: tuple[Path, dict[str, int]], table: str,
+                                           number: str, when: str) -> None:
+    path, _ = small
+    with connect(path) as con:
+        rows = con.execute(f"SELECT {number}, {when} FROM {table} ORDER BY 1").fetchall()
+    years = {no[-11:-7] for no, _ in rows}
+    assert years == {"2025", "2026"}
+    for year in years:
+        dates = [date for no, date in rows if no[-11:-7] == year]
+        assert dates == sorted(dates) and all(d.startswith(year) for d in dates)
+
+
 def test_orders_look_like_a_shop(small: tuple[Path, dict[str, int]]) -> None:
     path, _ = small
     with connect(path) as con:
