@@ -231,3 +231,25 @@ def test_unknown_action_suggests_the_nearest(instance) -> None:
 def test_missing_instance_says_how_to_create_one(tmp_path: Path) -> None:
     code, output = cli(tmp_path / "nowhere", "actions")
     assert code == 1 and "synccenter init" in output
+
+
+def test_article_export_writes_each_file_format(instance) -> None:
+    home = instance.home
+    articles = active_articles(home / "erp.db")
+    sellable = {k for k, (price, stock, reserved) in articles.items()
+                if stock - reserved > 0 and price > 0}
+    for task in ("jsonl", "csv", "xlsx"):
+        code, output = cli(home, "run", "erp-article-export", "--task", task)
+        assert code == 0, output
+
+    [jsonl] = (home / "outbox").glob("articles-*.jsonl")
+    records = [json.loads(line) for line in jsonl.read_text().splitlines()]
+    assert {r["sku"] for r in records} == sellable
+    first = records[0]
+    price = articles[first["sku"]][0]
+    assert first["price_gross"] == round(price, 2) and first["currency"] == "EUR"
+
+    [csv_file] = (home / "outbox").glob("articles-*.csv")
+    text = csv_file.read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0] == "sku;ean;title;price;available"
+    assert len(text.splitlines()) == len(articles) + 1
