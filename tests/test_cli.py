@@ -170,10 +170,13 @@ def test_validate_prints_every_problem_and_fails(tmp_path: Path) -> None:
 def test_actions_lists_title_channel_tasks_and_start_mode(instance) -> None:
     code, output = cli(instance.home, "actions")
     assert code == 0
-    header, row = output.splitlines()[:2]
+    header, *rows = output.splitlines()
     assert header.split() == ["ID", "TITLE", "CHANNEL", "TASKS", "START"]
-    assert row.startswith("amazon-stock-prices  Amazon stock and prices  amazon-de  "
-                          "export, preview  manual")
+    cells = [[c.strip() for c in row.split("  ") if c.strip()] for row in rows]
+    assert ["amazon-stock-prices", "Amazon stock and prices", "amazon-de",
+            "export, preview", "manual"] in cells
+    assert ["erp-article-export", "Export articles", "amazon-de", "jsonl, csv, xlsx",
+            "manual"] in cells
 
 
 def test_export_has_no_secret_and_import_duplicates(instance, tmp_path: Path) -> None:
