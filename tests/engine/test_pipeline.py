@@ -1,0 +1,152 @@
+"""run_task: the whole pipeline on real files and databases, and the logbook it leaves."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import orjson
+import pytest
+
+from server.actions.loader import load_action_bytes
+from server.engine import load_plugins
+from server.engine.pipeline import run_task
+from server.store import Store
+
+load_plugins()
+
+ACTION = """<?xml version="1.0"?>
+<action xmlns="urn:synccenter:action:1" id="t" channel="amazon-de" {attrs}>
+  <title>test</title>
+  <task id="main" title="main" key="sku">
+    <source>{source}</source>
+    {selection}
+    <fields>
+      <field name="sku"><column>SKU</column></field>
+      <field name="price"><formula>{formula}</formula></field>
+    </fields>
+    <target>{target}</target>
+  </task>
+</action>
+"""
+SQL = ('<sql connection="erp" batch-size="50">SELECT article_no AS SKU, vk1 AS VK1 '
+       "FROM article ORDER BY article_no</sql>")
+
+
+def action(*, attrs: str = "", source: str = SQL, selection: str = "",
+           formula: str = "round(A.VK1 * 1.2, 2)",
+           target: str = '<jsonl file="{outbox}/out.jsonl"/>'):
+    text = ACTION.format(attrs=attrs, source=source, selection=selection, formula=formula,
+                         target=target)
+    return load_action_bytes(text.encode(), "t.xml")
+
+
+@pytest.fixture
+def store(instance):
+    with Store.open(instance.store_url()) as opened:
+        yield opened
+
+
+def break_prices(erp: Path, count: int) -> list[str]:
+    with sqlite3.connect(erp) as db:
+        keys = [r[0] for r in db.execute(
+            "SELECT article_no FROM article ORDER BY article_no LIMIT ?", (count,))]
+        db.executemany("UPDATE article SET vk1 = NULL WHERE article_no = ?",
+                       [(k,) for k in keys])
+    return keys
+
+
+def test_records_stream_to_the_target_and_the_logbook(instance, store) -> None:
+    result = run_task(instance, store, action(), trigger="web")
+    assert result.state == "succeeded" and result.failed == 0
+    assert result.read == result.written == 300
+    out = instance.folder("outbox") / "out.jsonl"
+    rows = [orjson.loads(line) for line in out.read_bytes().splitlines()]
+    assert len(rows) == 300
+    run = store.run(result.run_id)
+    assert (run.state, run.trigger, run.read, run.written) == ("succeeded", "web", 300, 300)
+    assert [a.path for a in store.artefacts(result.run_id)] == [str(out)]
+
+
+def test_failed_records_do_not_stop_the_run(instance, store) -> None:
+    broken = break_prices(instance.home / "erp.db", 3)
+    result = run_task(instance, store, action())
+    assert (result.state, result.failed, result.written) == ("succeeded", 3, 297)
+    errors = store.messages(result.run_id, severity="error")
+    assert [m.record_key for m in errors] == broken
+    assert all(m.field == "price" and "A.VK1 = None" in m.text for m in errors)
+
+
+def test_on_error_stop_fails_the_run_and_writes_nothing(instance, store) -> None:
+    break_prices(instance.home / "erp.db", 1)
+    result = run_task(instance, store, action(attrs='on-error="stop"'))
+    assert result.state == "failed" and 'on-error="stop"' in result.error
+    assert not (instance.folder("outbox") / "out.jsonl").exists()
+    assert not list(instance.folder("outbox").glob(".*.part"))
+
+
+def test_max_errors_fails_the_run(instance, store) -> None:
+    break_prices(instance.home / "erp.db", 5)
+    result = run_task(instance, store, action(attrs='max-errors="2"'))
+    assert result.state == "failed" and "max-errors" in result.error
+    assert result.failed == 2
+
+
+def test_interrupted_run_is_recorded_and_leaves_no_file(instance, store) -> None:
+    def interrupt(done: int, total: int | None) -> None:
+        if done >= 100:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_task(instance, store, action(), progress=interrupt)
+    [run] = store.runs("t")
+    assert run.state == "interrupted" and run.read == 100
+    assert not any(instance.folder("outbox").iterdir())
+
+
+def test_filter_and_keys_file_select_records(instance, store, tmp_path: Path) -> None:
+    keys = instance.home / "selections" / "keys.csv"
+    keys.write_text("A-100001\nA-100002\nA-100003\n")
+    selection = ('<selection><filter>A.VK1 &gt; 0</filter>'
+                 '<keys file="selections/keys.csv"/></selection>')
+    cli_keys = tmp_path / "cli.csv"
+    cli_keys.write_text("A-100002;x\nA-100003;y\n")
+    result = run_task(instance, store, action(selection=selection), select=cli_keys)
+    assert (result.read, result.written, result.skipped) == (300, 2, 298)
+
+
+def test_a_path_outside_the_instance_is_refused(instance, store, tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere.jsonl"
+    result = run_task(instance, store, action(target=f'<jsonl file="{outside}"/>'))
+    assert result.state == "failed" and "outside the instance folder" in result.error
+    assert not outside.exists()
+
+
+def test_unknown_column_fails_the_set_up_with_a_suggestion(instance, store) -> None:
+    result = run_task(instance, store, action(formula="A.VK2 * 2"))
+    assert result.state == "failed"
+    assert "no column 'VK2' (did you mean 'VK1'?)" in result.error
+
+
+def test_csv_source_to_sql_upsert(instance, store) -> None:
+    with sqlite3.connect(instance.home / "erp.db") as db:
+        db.execute("CREATE TABLE amazon_price(sku TEXT PRIMARY KEY, price NUMERIC)")
+        db.execute("INSERT INTO amazon_price VALUES ('A-1', 1.00)")
+    prices = instance.folder("inbox") / "prices.csv"
+    prices.write_text("SKU;PRICE\nA-1;19,99\nA-2;5\n", encoding="utf-8")
+    source = '<csv file="{inbox}/prices.csv"/>'
+    target = '<sql-upsert connection="erp" table="amazon_price" key="sku"/>'
+    result = run_task(instance, store, action(source=source, formula="num(A.PRICE) * 2",
+                                              target=target))
+    assert result.state == "succeeded", result.error
+    with sqlite3.connect(instance.home / "erp.db") as db:
+        rows = db.execute("SELECT sku, price FROM amazon_price ORDER BY sku").fetchall()
+    assert rows == [("A-1", 39.98), ("A-2", 10)]
+
+
+def test_script_hooks_are_refused_until_the_sandbox_exists(instance, store) -> None:
+    text = ACTION.format(attrs="", source=SQL, selection="", formula="A.VK1",
+                         target='<jsonl file="{outbox}/x.jsonl"/>')
+    text = text.replace("</action>", '<script hook="transform" src="x.py"/></action>')
+    result = run_task(instance, store, load_action_bytes(text.encode(), "t.xml"))
+    assert result.state == "failed" and "issue #3" in result.error
