@@ -130,14 +130,19 @@ def text_rows(rows: list[Row]) -> list[Row]:
 
 
 def _json_int(value: int) -> orjson.Fragment:
-    return orjson.Fragment(str(value).encode())
+    return orjson.Fragment(str(value))
 
 
 def json_default(value: Any) -> Any:
     """``default=`` for ``orjson.dumps``: Decimal as an exact number, the rest as text."""
-    if type(value) is Decimal or isinstance(value, Decimal):
+    if type(value) is Decimal:
+        text = str(value)
+        # Fast path: plain notation ("19.99"); exponents, NaN and Infinity go the long way.
+        if "E" not in text and text[-1].isdigit():
+            return orjson.Fragment(text)
+    if isinstance(value, Decimal):
         if value.is_finite():
-            return orjson.Fragment(decimal_text(value).encode())
+            return orjson.Fragment(decimal_text(value))
         return None
     if isinstance(value, (bytes, bytearray, memoryview)):
         return _bytes_text(value)

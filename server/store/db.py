@@ -59,7 +59,14 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_recycle", 3600)
-    return create_engine(url, **kwargs)
+    try:
+        return create_engine(url, **kwargs)
+    except ImportError as exc:
+        extra = {"postgresql": "postgres", "mysql": "mysql", "mariadb": "mysql"}.get(
+            url.get_backend_name(), "")
+        hint = f"; install it with pip install 'synccenter[{extra}]'" if extra else ""
+        raise StoreError(f"the state store {url.render_as_string(hide_password=True)} needs "
+                         f"a database driver that is not installed ({exc}){hint}") from None
 
 
 def _create_sqlite_folder(url: URL) -> None:

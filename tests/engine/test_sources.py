@@ -166,7 +166,9 @@ def write_workbook(path: Path) -> None:
     sheet.append([])
     sheet.append([])
     sheet.append(["sku", "price", "stock", "since", "updated", 2024, "active"])
-    sheet.append(["A-1", 19.99, 5, dt.date(2024, 5, 31), dt.datetime(2024, 5, 31, 14, 5), "x", True])
+    sheet.append(
+        ["A-1", 19.99, 5, dt.date(2024, 5, 31), dt.datetime(2024, 5, 31, 14, 5), "x", True]
+    )
     sheet.append([])
     sheet.append(["A-2", None, 0, None, None, None, False])
     sheet.append(["A-3", 1e20, -3, None, None, 1.5, None])

@@ -130,9 +130,7 @@ def test_csv_round_trip(ctx: FakeContext) -> None:
 
 
 def test_tsv_options(ctx: FakeContext) -> None:
-    writer = open_target(
-        ctx, "tsv", file="out.tsv", header="false", bom="true", line_ending="crlf"
-    )
+    writer = open_target(ctx, "tsv", file="out.tsv", header="false", bom="true", line_ending="crlf")
     writer.write(ROWS)
     writer.commit()
     raw = (ctx.root / "out.tsv").read_bytes()
@@ -359,7 +357,9 @@ def make_table(db: Engine, name: str, unique: bool = True) -> None:
 
 def table_rows(db: Engine, name: str) -> list[tuple]:
     with db.connect() as conn:
-        rows = conn.execute(text(f"SELECT sku, title, price, stock, since FROM {name} ORDER BY sku"))
+        rows = conn.execute(
+            text(f"SELECT sku, title, price, stock, since FROM {name} ORDER BY sku")
+        )
         return [
             (sku, title, Decimal(str(price)) if price is not None else None, stock, since)
             for sku, title, price, stock, since in rows
@@ -398,9 +398,10 @@ def test_sql_upsert_inserts_then_updates(
         batch_size="1",
     )
     writer.commit()
+    stored_day = day if db.dialect.name != "sqlite" else "2024-05-31"  # SQLite: text
     assert table_rows(db, table_name) == [
-        ("A-1", "Shirt", Decimal("23.988"), 5, day if db.dialect.name != "sqlite" else "2024-05-31"),
-        ("A-2", "Hose lang", Decimal("10"), 7, day if db.dialect.name != "sqlite" else "2024-05-31"),
+        ("A-1", "Shirt", Decimal("23.988"), 5, stored_day),
+        ("A-2", "Hose lang", Decimal("10"), 7, stored_day),
         ("A-3", "Müße", None, 1, None),
     ]
 
@@ -459,8 +460,13 @@ def test_sql_upsert_database_error(db_ctx: FakeContext, db: Engine, table_name: 
     if db.dialect.name == "sqlite":
         pytest.skip("SQLite does not check VARCHAR lengths")
     make_table(db, table_name)
-    writer, _ = (None, None)
-    with pytest.raises(TargetError, match="the database refused rows 1-2") as info:
-        upsert(db_ctx, table_name, [("A-1", "ok", None, 1, None), ("A" * 50, "x", None, 1, None)])
+    writer = open_target(
+        db_ctx, "sql-upsert", UPSERT_COLUMNS, connection="erp", table=table_name, key="sku"
+    )
+    try:
+        with pytest.raises(TargetError, match="the database refused rows 1-2") as info:
+            writer.write([("A-1", "ok", None, 1, None), ("A" * 50, "x", None, 1, None)])
+    finally:
+        writer.abort()  # as the pipeline does after an error: releases the table
     assert "[SQL:" not in str(info.value)
-    assert writer is None
+    assert info.value.table == table_name
