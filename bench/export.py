@@ -411,11 +411,13 @@ def case_engine(args: argparse.Namespace, profiler: Any = None) -> dict[str, Any
     if profiler is not None:
         profiler.disable()
     store.close()
+    measured = {"seconds": seconds, "rows": result.written, "peak": memory_mib("VmHWM"),
+                "base": base}
     if result.state != "succeeded" or result.failed or result.written != args.articles:
-        raise SystemExit(f"bench: engine run {result.summary()}; {result.error}")
+        # Reported, not raised: how long a run took to fail, and its memory, are results too.
+        return {**measured, "error": f"{result.summary()}; {result.error}"}
     path = Path(result.artefacts[0].path)
-    return {"seconds": seconds, "rows": result.written, "peak": memory_mib("VmHWM"),
-            "base": base, "bytes": path.stat().st_size, "file": str(path)}
+    return {**measured, "bytes": path.stat().st_size, "file": str(path)}
 
 
 def case_floor(args: argparse.Namespace) -> dict[str, Any]:
@@ -563,6 +565,9 @@ def best(args: argparse.Namespace, case: str, fmt: str, batch: int,
         note(f"  {case:<6} {fmt:<5} batch {batch:>5}: {run['seconds']:7.2f} s "
              f"{rate:>9,.0f} rows/s  peak {run['peak']:6.1f} MiB "
              f"(before the run {run['base']:.1f})")
+        if "error" in run:
+            note(f"  FAILED: {run['error']}")
+            return run
         runs.append(run)
     fastest = min(runs, key=lambda r: r["seconds"])
     fastest["peak"] = max(r["peak"] for r in runs)
@@ -619,6 +624,11 @@ def report(n: int, results: dict[str, dict[str, dict[str, Any]]]) -> str:
     ]
     for fmt, runs in results.items():
         engine, floor, writer = runs["engine"], runs.get("floor"), runs.get("writer")
+        if "error" in engine:
+            error = engine["error"].replace("|", "/")
+            lines.append(f"| {fmt} | failed after {engine['seconds']:.0f} s, peak "
+                         f"{engine['peak']:.0f} MiB: {error} |")
+            continue
         ratio = engine["seconds"] / floor["seconds"] if floor else None
         versus = engine["seconds"] / writer["seconds"] if writer else None
         limit = TARGETS[fmt]
@@ -728,6 +738,9 @@ def measure(args: argparse.Namespace, home: Path, fmt: str) -> dict[str, dict[st
         run = best(args, "engine", fmt, batch)
         run["batch"] = batch
         engine_runs.append(run)
+    failed = [r for r in engine_runs if "error" in r]
+    if failed:
+        return {"engine": failed[0]}
     engine = min(engine_runs, key=lambda r: r["seconds"])
     batch = engine["batch"]
     if len(engine_runs) > 1:

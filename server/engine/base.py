@@ -7,7 +7,17 @@ Values are ``None``, ``str``, ``int``, ``float``, ``decimal.Decimal``, ``bool``,
 
 Writing is all-or-nothing: a file target writes to a temporary name in the destination
 folder and renames it in ``commit``; ``abort`` removes what was written. A SQL target
-commits its transaction in ``commit`` and rolls back in ``abort``.
+commits its transaction in ``commit`` and rolls back in ``abort``. After any exception
+from ``open``, ``write`` or ``commit`` the pipeline calls ``abort`` (so a transaction never
+keeps a table locked); records a target refuses are not counted in ``Artefact.rows``.
+
+Drivers may also hand sources ``time``, ``timedelta``, ``bytes``, ``UUID`` and JSON values;
+``server.engine.values`` turns all of them into text or JSON. ``SourceReader.count`` may be
+an estimate (an XLSX sheet counts its blank rows): it only feeds the progress bar.
+
+With SQLAlchemy 2.x a ``text()`` query ignores the ``yield_per`` execution option: call
+``result.yield_per(n)`` and ``partitions(n)`` on the result to really stream
+(``sources/sql.py`` does).
 """
 
 from __future__ import annotations

@@ -470,3 +470,20 @@ def test_sql_upsert_database_error(db_ctx: FakeContext, db: Engine, table_name: 
         writer.abort()  # as the pipeline does after an error: releases the table
     assert "[SQL:" not in str(info.value)
     assert info.value.table == table_name
+
+
+def test_sql_upsert_values_into_text_columns(
+    db_ctx: FakeContext, db: Engine, table_name: str
+) -> None:
+    with db.begin() as conn:
+        conn.execute(
+            text(f"CREATE TABLE {table_name} (sku VARCHAR(40) PRIMARY KEY, note VARCHAR(40))")
+        )
+    writer = open_target(
+        db_ctx, "sql-upsert", ["sku", "note"], connection="erp", table=table_name, key="sku"
+    )
+    writer.write([("A-1", Decimal("1.50")), ("A-2", dt.date(2024, 5, 31)), ("A-3", "text")])
+    writer.commit()
+    with db.connect() as conn:
+        rows = conn.execute(text(f"SELECT sku, note FROM {table_name} ORDER BY sku")).all()
+    assert [tuple(r) for r in rows] == [("A-1", "1.50"), ("A-2", "2024-05-31"), ("A-3", "text")]

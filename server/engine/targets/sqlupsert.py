@@ -303,7 +303,7 @@ class SqlUpsertTarget:
         for start in range(0, len(rows), self.batch_size):
             batch = rows[start : start + self.batch_size]
             if self._adapt:
-                batch = [self._adapted(row) for row in batch]
+                batch = self._adapted(batch)
             try:
                 if self.mode == "upsert":
                     names = self._names
@@ -323,11 +323,16 @@ class SqlUpsertTarget:
         self.rows += len(rows)
         return refused or None
 
-    def _adapted(self, row: Row) -> Row:
-        adapt = self._adapt
-        return tuple(
-            to_text(v) if i in adapt and isinstance(v, _AS_TEXT) else v for i, v in enumerate(row)
-        )
+    def _adapted(self, batch: list[Row]) -> list[Row]:
+        """Return ``batch`` with Decimal and date values of SQLite text columns as text."""
+        columns: list[Sequence[object]] = list(zip(*batch, strict=True))
+        changed = False
+        for index in self._adapt:
+            column = columns[index]
+            if any(issubclass(t, _AS_TEXT) for t in set(map(type, column))):
+                columns[index] = [to_text(v) if isinstance(v, _AS_TEXT) else v for v in column]
+                changed = True
+        return list(zip(*columns, strict=True)) if changed else batch
 
     def _write_fallback(self, batch: list[Row]) -> None:
         assert self._conn is not None

@@ -16,7 +16,8 @@ boolean, ``date`` is a date (``yyyy-mm-dd``) and ``datetime`` a date and time
 (``yyyy-mm-dd hh:mm:ss``, the time zone dropped), strings are text exactly as given (a
 string starting with ``=`` is text, not a formula; URLs are not turned into links), ``None``
 is an empty cell. Integers beyond 2**53, which Excel would round, are written as text. A
-string over Excel's 32,767 characters is cut, with a warning in the log.
+string over Excel's 32,767 characters is cut, with a warning in the log. A float NaN or
+infinity becomes Excel's error value ``#NUM!`` or ``#DIV/0!``.
 """
 
 from __future__ import annotations
