@@ -109,6 +109,8 @@ def _syntax_problems(exc: etree.XMLSyntaxError, file: str) -> list[Problem]:
 
 def _plain_syntax(message: str) -> str:
     message = message.strip().rstrip(".")
+    if message.startswith("Excessive depth"):
+        return "elements are nested more than 256 levels deep; an action never needs that"
     if message.startswith(("Input is not proper UTF-8", "Invalid bytes in character")):
         return "the file is not valid UTF-8 text (" + message + "); save it as UTF-8"
     if "Premature end of data" in message or "EndTag: '</' not found" in message:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import click
 
 from server.config import Instance
-from server.store import Store
+
+if TYPE_CHECKING:
+    from server.store import Store
 
 
 def load_instance(ctx: click.Context) -> Instance:
@@ -17,6 +20,8 @@ def load_instance(ctx: click.Context) -> Instance:
 
 
 def open_store(instance: Instance) -> Store:
+    from server.store import Store  # imported on use: alembic takes a while to load
+
     store = Store.open(instance.store_url())
     store.mark_stale_runs_interrupted()
     return store

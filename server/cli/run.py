@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -12,9 +13,9 @@ from server.bootstrap import DEMO_ARTICLES, ensure_demo
 from server.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_RECORDS_FAILED
 from server.cli.common import ProgressBar, load_instance, open_store
 from server.config import Instance
-from server.engine import load_plugins
-from server.engine.pipeline import RunResult, run_task
-from server.store import Store
+
+if TYPE_CHECKING:
+    from server.engine.pipeline import RunResult
 
 DEMO_ACTION = "amazon-stock-prices"
 
@@ -52,13 +53,16 @@ def demo_command(ctx: click.Context, articles: int) -> None:
 
 def _run(instance: Instance, action_ref: str, task_id: str | None, select: str | None,
          dry_run: bool, trigger: str) -> RunResult:
+    from server.engine import load_plugins
+    from server.engine.pipeline import run_task
+
     load_plugins()
     if action_ref.endswith(".xml") and Path(action_ref).is_file():
         action = load_action(action_ref)
     else:
         action = ActionRepository(instance.actions_dir).load(action_ref)
     task = action.task(task_id)
-    store: Store = open_store(instance)
+    store = open_store(instance)
     bar = ProgressBar(f"{action.id}/{task.id}")
     try:
         result = run_task(instance, store, action, task.id, trigger=trigger, select=select,
