@@ -124,6 +124,13 @@ def _children_problem(error: XMLSchemaChildrenValidationError, lines: list[str],
             return Problem(file, line, column, f"<{name}> is in namespace "
                            f"{etree.QName(child).namespace!r}, not the action namespace "
                            f"{NAMESPACE!r}")
+        previous = children[index - 1] if index > 0 else None
+        if name in expected and previous is not None:
+            before = etree.QName(previous).localname
+            rule = (f"a {where} takes exactly one of {_or_list(expected)}" if where == "<field>"
+                    else f"check the order and number of elements in {where}")
+            return Problem(file, line, column,
+                           f"<{name}> is not allowed after <{before}> in {where}; {rule}")
         hint = did_you_mean(name, expected)
         wanted = f"expected {_or_list(expected)}" if expected else "expected no more elements"
         return Problem(file, line, column, f"unexpected element <{name}> in {where}{hint}; "
@@ -163,6 +170,8 @@ def _attribute_names(validator: object) -> list[str]:
 
 def _value_detail(detail: str, value: str | None, error: XMLSchemaValidationError) -> str:
     detail = detail.strip().rstrip(".")
+    if "invalid literal for int()" in detail:
+        return "expected a whole number"
     choices = re.search(r"value must be one of \[(.*)\]", detail)
     if choices:
         options = re.findall(r"'([^']*)'", choices.group(1))
