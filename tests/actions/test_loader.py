@@ -165,3 +165,22 @@ def test_check_file_returns_no_problems_for_a_good_file(tmp_path: Path) -> None:
     path = tmp_path / "good.xml"
     path.write_bytes(GOOD)
     assert check_file(path) == []
+
+
+def test_a_field_with_two_values() -> None:
+    data = GOOD.replace(b'<field name="sku"><column>SKU</column></field>',
+                        b'<field name="sku"><column>SKU</column><fixed>x</fixed></field>', 1)
+    [problem] = problems_of(data)
+    assert "<fixed> is not allowed after <column> in <field>" in problem
+    assert "takes exactly one of <unused>, <fixed>, <column> or <formula>" in problem
+
+
+def test_a_number_that_is_not_a_number() -> None:
+    data = GOOD.replace(b'<sql connection="erp">', b'<sql connection="erp" batch-size="lots">', 1)
+    [problem] = problems_of(data)
+    assert ":17:" in problem and "batch-size='lots' is not valid: expected a whole number" in problem
+
+
+def test_unknown_source_kind_lists_the_known_ones() -> None:
+    [problem] = problems_of(GOOD.replace(b"<source>", b"<source><mongo/>", 1))
+    assert "unexpected element <mongo> in <source>; expected <sql>, <csv> or <xlsx>" in problem
