@@ -176,7 +176,8 @@ def test_a_field_with_two_values() -> None:
 
 
 def test_a_number_that_is_not_a_number() -> None:
-    data = GOOD.replace(b'<sql connection="erp">', b'<sql connection="erp" batch-size="lots">', 1)
+    data = GOOD.replace(b'<sql connection="erp">',
+                        b'<sql connection="erp" batch-size="lots">', 1)
     [problem] = problems_of(data)
     assert ":17:" in problem and "batch-size='lots' is not valid: expected a whole number" in problem
 
