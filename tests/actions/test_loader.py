@@ -179,7 +179,8 @@ def test_a_number_that_is_not_a_number() -> None:
     data = GOOD.replace(b'<sql connection="erp">',
                         b'<sql connection="erp" batch-size="lots">', 1)
     [problem] = problems_of(data)
-    assert ":17:" in problem and "batch-size='lots' is not valid: expected a whole number" in problem
+    assert ":17:" in problem
+    assert "batch-size='lots' is not valid: expected a whole number" in problem
 
 
 def test_unknown_source_kind_lists_the_known_ones() -> None:
