@@ -25,13 +25,14 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from RestrictedPython import compile_restricted, compile_restricted_eval
-from RestrictedPython.Guards import safer_getattr
 
 from server.errors import FormulaError
+from server.sandbox.bounds import bounded_getattr, checked_lshift, checked_mul, checked_pow
 from server.sandbox.functions import SAFE_FUNCTIONS
 from server.textutil import did_you_mean
 
 RECORD = "A"
+_CHECKED_OPS = {ast.Mult: "sc_mul", ast.Pow: "sc_pow", ast.LShift: "sc_lshift"}
 SCAFFOLD_LINE = 10_000  # generated code lives on lines the formula text never reaches
 DECIMAL_COMMA = re.compile(r"\d,\d")
 
@@ -148,6 +149,33 @@ class _Rewriter(ast.NodeTransformer):
         self.parsed.constants[name] = value
         return ast.copy_location(ast.Name(id=name, ctx=ast.Load()), node)
 
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        # Operations that can build something enormous go through a checked function
+        # unless both sides are small constants (see server.sandbox.bounds).
+        self.generic_visit(node)
+        checked = _CHECKED_OPS.get(type(node.op))
+        if checked is None or (self._small(node.left) and self._small(node.right)):
+            return node
+        if isinstance(node.op, ast.Mult) and (
+            (self._small(node.left, 100) and self._is_column(node.right))
+            or (self._small(node.right, 100) and self._is_column(node.left))
+        ):
+            return node  # a column value times a small constant stays within bounds
+        call = ast.Call(func=ast.Name(id=checked, ctx=ast.Load()),
+                        args=[node.left, node.right], keywords=[])
+        return ast.copy_location(call, node)
+
+    def _small(self, node: ast.expr, limit: int = 1000) -> bool:
+        if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
+            return abs(node.value) <= limit
+        if isinstance(node, ast.Name) and node.id in self.parsed.constants:
+            return abs(self.parsed.constants[node.id]) <= limit
+        return False
+
+    @staticmethod
+    def _is_column(node: ast.expr) -> bool:
+        return isinstance(node, ast.Name) and node.id.startswith("c") and node.id[1:].isdigit()
+
     def visit_NamedExpr(self, node: ast.NamedExpr) -> ast.AST:
         self._fail(node, "assignments (:=) are not allowed in a formula")
 
@@ -220,7 +248,10 @@ def _restricted_globals(extra: dict[str, Any]) -> dict[str, Any]:
         "__builtins__": {"slice": slice},
         "__name__": "formulas",
         "__metadata__": {},
-        "_getattr_": safer_getattr,
+        "_getattr_": bounded_getattr,
+        "sc_mul": checked_mul,
+        "sc_pow": checked_pow,
+        "sc_lshift": checked_lshift,
         "_getitem_": operator.getitem,
         "_getiter_": iter,
         "_iter_unpack_sequence_": _unpack_sequence,

@@ -114,3 +114,61 @@ def test_mapping_a_large_batch_is_fast_enough_to_not_be_the_bottleneck() -> None
     rows = [(f"A-{i}", 19.99 + i, 1.0, "x", "y", i, "") for i in range(20_000)]
     out = list(map(m.map, rows))
     assert out[1] == ("A-1", Decimal("25.19"), "x")
+
+
+@pytest.mark.parametrize("formula", [
+    pytest.param("'x' * 10**10", id="string-bomb"),
+    pytest.param("'x' * 1000 * 1000 * 1000", id="chained-string-bomb"),
+    pytest.param("[0] * 10**9", id="list-bomb"),
+    pytest.param("A.NAME * A.STOCK * 10**6", id="column-times-big"),
+    pytest.param("10**10**10", id="power-tower"),
+    pytest.param("Decimal(10) ** 10**8", id="decimal-power"),
+    pytest.param("1 << 10**9", id="shift"),
+    pytest.param("A.NAME.ljust(10**10)", id="ljust"),
+    pytest.param("A.NAME.center(10**10)", id="center"),
+    pytest.param("'a\\tb'.expandtabs(10**9)", id="expandtabs"),
+    pytest.param("'{0.__class__}'.format(A.NAME)", id="format-attribute"),
+    pytest.param("'{a}'.format_map({'a': 1})", id="format-map"),
+    pytest.param("int('9' * 100000)", id="huge-int-text"),
+])
+def test_formulas_that_would_build_something_enormous_fail_fast(formula: str) -> None:
+    import time
+
+    m = mapping(("f", "formula", formula))
+    started = time.monotonic()
+    with pytest.raises((ValueError, NotImplementedError)) as caught:
+        m.map(ROW)
+    assert time.monotonic() - started < 0.5
+    [failure] = m.diagnose(ROW, caught.value)
+    assert failure.field == "f"
+
+
+@pytest.mark.parametrize("formula", [
+    pytest.param("A.NAME.__class__.__mro__", id="mro"),
+    pytest.param("().__class__.__bases__[0].__subclasses__()", id="subclasses"),
+    pytest.param("getattr(A, '__class__')", id="getattr"),
+    pytest.param("globals()", id="globals"),
+    pytest.param("vars()", id="vars"),
+    pytest.param("locals()", id="locals"),
+    pytest.param("__builtins__", id="builtins"),
+    pytest.param("compile('1', 'x', 'eval')", id="compile"),
+    pytest.param("exec('1')", id="exec"),
+    pytest.param("type('X', (), {})", id="type-three-args"),
+    pytest.param("open('/etc/passwd').read()", id="open"),
+    pytest.param("[x for x in (lambda: (yield))()]", id="generator-lambda"),
+    pytest.param("(x for x in [1]).gi_frame", id="generator-frame"),
+    pytest.param("sc_mul.__globals__", id="host-function-globals"),
+    pytest.param("round.__globals__", id="function-globals"),
+    pytest.param("Decimal.__dict__", id="class-dict"),
+])
+def test_formula_escapes_are_refused_when_compiled(formula: str) -> None:
+    with pytest.raises(FormulaError):
+        mapping(("f", "formula", formula))
+
+
+@pytest.mark.parametrize("formula", [
+    pytest.param("[c for c in A.NAME][0]", id="comprehension-is-fine"),
+    pytest.param("text(A.VK1).replace('.', ',')", id="str-methods-are-fine"),
+])
+def test_harmless_formulas_still_work(formula: str) -> None:
+    assert value(formula) in ("J", "19,99")
