@@ -91,6 +91,8 @@ def _build(tree: etree._ElementTree, file: str,
         max_errors=int(root.get("max-errors", "0")),
         schedule=schedule,
         scripts=scripts,
+        limits=dict(root.find(f"{_NS}limits").attrib) if root.find(f"{_NS}limits") is not None
+        else {},
         file=file,
     )
     return action, problems

@@ -109,7 +109,7 @@ class Schedule:
 
 @dataclass(frozen=True)
 class ScriptHook:
-    """A sandboxed script named by the action (run by the sandbox, issue #3)."""
+    """A sandboxed script named by the action, run in a sandbox worker."""
 
     hook: str
     src: str
@@ -130,6 +130,7 @@ class Action:
     max_errors: int = 0  # 0: no limit
     schedule: Schedule = field(default_factory=Schedule)
     scripts: tuple[ScriptHook, ...] = ()
+    limits: dict[str, str] = field(default_factory=dict)  # cpu-seconds, memory-mb, ...
     file: str = ""
 
     def task(self, task_id: str | None) -> Task:

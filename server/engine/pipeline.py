@@ -22,6 +22,7 @@ from server.config import Instance
 from server.engine import log
 from server.engine.base import SOURCES, TARGETS, Artefact, Row, SourceReader, TargetWriter
 from server.engine.context import TaskContext
+from server.engine.hooks import ScriptStage
 from server.engine.mapping import FieldFailure, Mapping
 from server.engine.selection import KeySelection, read_keys
 from server.errors import RunError, SyncCenterError
@@ -169,13 +170,6 @@ def _execute(
     selection: KeySelection | None,
     progress: Progress | None,
 ) -> None:
-    if action.scripts:
-        raise RunError(
-            f"action {action.id!r} names script hooks "
-            f"({', '.join(s.src for s in action.scripts)}); running scripts "
-            "arrives with the sandbox (issue #3)",
-            action_id=action.id,
-        )
     ctx = TaskContext(instance, action, task, run_id=result.run_id, dry_run=result.dry_run)
     source = _open_source(task, ctx)
     try:
@@ -185,7 +179,15 @@ def _execute(
         target = _open_target(task, ctx)
         try:
             target.open(mapping.names)
-            _stream(action, source, mapping, target, keys, result, book, progress, total)
+            if action.scripts:
+                stage = ScriptStage(instance, action, mapping.names, task.key, book.add)
+                with stage:
+                    _stream(action, source, mapping, target, keys, result, book, progress,
+                            total, stage)
+                    stage.finish({"read": result.read, "written": result.written,
+                                  "skipped": result.skipped, "failed": result.failed})
+            else:
+                _stream(action, source, mapping, target, keys, result, book, progress, total)
             result.artefacts = target.commit()
         except BaseException:
             target.abort()
@@ -248,8 +250,10 @@ def _stream(
     book: _Logbook,
     progress: Progress | None,
     total: int | None,
+    stage: ScriptStage | None = None,
 ) -> None:
     map_row, keep = mapping.map, mapping.filter
+    scripted = stage is not None and stage.has_transform
     stop = action.on_error == "stop"
     for batch in source.batches():
         result.read += len(batch)
@@ -268,6 +272,12 @@ def _stream(
                 out.append(map_row(row))
             except Exception as exc:  # noqa: BLE001 - logged against the record below
                 _record_failed(mapping, row, exc, keep is not None, result, book)
+                _check_limits(action, result, stop)
+        if out and scripted:
+            out, skipped, failed = stage.transform(out)
+            result.skipped += skipped
+            for _key in failed:
+                result.failed += 1
                 _check_limits(action, result, stop)
         if out:
             rejected = target.write(out) or []

@@ -144,9 +144,50 @@ def test_csv_source_to_sql_upsert(instance, store) -> None:
     assert rows == [("A-1", 39.98), ("A-2", 10)]
 
 
-def test_script_hooks_are_refused_until_the_sandbox_exists(instance, store) -> None:
-    text = ACTION.format(attrs="", source=SQL, selection="", formula="A.VK1",
+def scripted(instance, script: str, limits: str = "", formula: str = "A.VK1"):
+    (instance.scripts_dir / "hook.py").write_text(script)
+    text = ACTION.format(attrs="", source=SQL, selection="", formula=formula,
                          target='<jsonl file="{outbox}/x.jsonl"/>')
-    text = text.replace("</action>", '<script hook="transform" src="x.py"/></action>')
-    result = run_task(instance, store, load_action_bytes(text.encode(), "t.xml"))
-    assert result.state == "failed" and "issue #3" in result.error
+    text = text.replace("</action>", f'{limits}<script hook="transform" src="hook.py"/></action>')
+    return load_action_bytes(text.encode(), "t.xml")
+
+
+def test_a_transform_script_changes_skips_and_fails_records(instance, store) -> None:
+    script = """
+from decimal import Decimal
+
+def before_run(ctx):
+    ctx.lookup["skip"] = "A-100002"
+
+def transform(record, ctx):
+    if record["sku"] == ctx.lookup["skip"]:
+        ctx.log("skipped on purpose")
+        return None
+    if record["sku"] == "A-100003":
+        raise ValueError("no good")
+    record["price"] = Decimal("1.99")
+    return record
+
+def after_run(ctx, summary):
+    ctx.log("done: " + str(summary["written"]))
+"""
+    result = run_task(instance, store, scripted(instance, script))
+    assert result.state == "succeeded", result.error
+    assert (result.read, result.skipped, result.failed, result.written) == (300, 1, 1, 298)
+    rows = [orjson.loads(x) for x in (instance.folder("outbox") / "x.jsonl").read_bytes()
+            .splitlines()]
+    assert {r["price"] for r in rows} == {1.99}
+    messages = store.messages(result.run_id)
+    texts = [(m.severity, m.record_key, m.text) for m in messages]
+    assert ("info", "A-100002", "hook.py:9: skipped on purpose") in texts
+    [error] = [t for t in texts if t[0] == "error"]
+    assert error[1] == "A-100003" and "hook.py" in error[2] and "no good" in error[2]
+    assert any(t[2].startswith("hook.py:") and "done: 298" in t[2] for t in texts)
+
+
+def test_a_script_past_its_limit_fails_the_run(instance, store) -> None:
+    script = "def transform(record, ctx):\n    while True:\n        pass\n"
+    action = scripted(instance, script, limits='<limits cpu-seconds="1" wall-seconds="5"/>')
+    result = run_task(instance, store, action)
+    assert result.state == "failed" and "hook.py" in result.error
+    assert not (instance.folder("outbox") / "x.jsonl").exists()

@@ -1,0 +1,99 @@
+"""The script stage of a run: the action's sandboxed scripts around and between records.
+
+``ScriptStage`` starts one sandbox worker for the run (``server.sandbox.scripts``), calls
+``before_run`` once, ``transform`` per batch of mapped records, ``after_run`` at the end,
+and turns what the scripts log into logbook messages. A record a script skips counts as
+skipped, one it fails on counts as failed; a script past one of its limits fails the run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from server.actions.model import Action
+from server.config import Instance
+from server.engine.base import Row
+from server.errors import RunError
+from server.sandbox.scripts import Limits, LogLine, ScriptHost
+
+Log = Callable[[str, str, "str | None"], None]
+_SEVERITIES = {"debug", "info", "warning", "error"}
+
+
+def limits_of(action: Action) -> Limits:
+    """Return the script limits the action sets, with defaults for the rest."""
+    values: dict[str, Any] = {}
+    for name, kind in (("cpu-seconds", float), ("memory-mb", int), ("wall-seconds", float)):
+        if name in action.limits:
+            values[name.replace("-", "_")] = kind(action.limits[name])
+    return Limits(**values)
+
+
+class ScriptStage:
+    """The scripts of one run; use as a context manager around the record loop."""
+
+    def __init__(self, instance: Instance, action: Action, names: list[str], key: str,
+                 log: Log) -> None:
+        self.action = action
+        self.names = names
+        self.key_index = names.index(key) if key in names else None
+        self.log = log
+        scripts = []
+        for script in action.scripts:
+            path = instance.scripts_dir / script.src
+            try:
+                scripts.append((script.src, path.read_text(encoding="utf-8")))
+            except (OSError, UnicodeDecodeError) as exc:
+                raise RunError(f"action {action.id!r} names the script {script.src!r}, which "
+                               f"cannot be read from {instance.scripts_dir}: {exc}",
+                               action_id=action.id, file=str(path)) from None
+        settings = {k: instance.expand(v, f"setting {k!r}") for k, v in action.settings.items()}
+        self.host = ScriptHost(scripts, settings, limits_of(action), key_field=key)
+        self.has_transform = False
+
+    def __enter__(self) -> ScriptStage:
+        self.host.start()
+        self.has_transform = "transform" in self.host.hooks()
+        if "before_run" in self.host.hooks():
+            self._write(self.host.before_run())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.host.close()
+
+    def transform(self, rows: list[Row]) -> tuple[list[Row], int, list[str | None]]:
+        """Return the rows the scripts keep, how many they skipped, and the keys that failed
+        (each failure is logged with the script's file and line)."""
+        names = self.names
+        results = self.host.transform([dict(zip(names, row, strict=True)) for row in rows])
+        kept: list[Row] = []
+        skipped = 0
+        failed: list[str | None] = []
+        for row, result in zip(rows, results, strict=True):
+            self._write(result.logs, self._key(row))
+            if result.error is not None:
+                key = self._key(row)
+                self.log("error", f"record {key or '?'}: {result.error}", key)
+                failed.append(key)
+            elif result.record is None:
+                skipped += 1
+            else:
+                record = result.record
+                kept.append(tuple(record.get(name) for name in names))
+        return kept, skipped, failed
+
+    def finish(self, summary: dict[str, Any]) -> None:
+        if "after_run" in self.host.hooks():
+            self._write(self.host.after_run(summary))
+
+    def _key(self, row: Row) -> str | None:
+        if self.key_index is None or row[self.key_index] is None:
+            return None
+        return str(row[self.key_index])
+
+    def _write(self, lines: list[LogLine], key: str | None = None) -> None:
+        for line in lines:
+            severity = line.severity if line.severity in _SEVERITIES else "info"
+            where = f"{line.file}:{line.line}" if line.line else line.file
+            self.log(severity, f"{where}: {line.text}", line.record_key or key)
