@@ -1,0 +1,692 @@
+"""The host side of scripts: one worker process per run, spoken to in JSON frames.
+
+:class:`ScriptHost` starts ``python -I -B -m server.sandbox.worker`` with an empty
+environment in an empty temporary folder, sends it the scripts, then one frame per
+request (a whole batch of records per ``transform``). It trusts nothing that comes back:
+a reply must fit ``max_result_bytes`` before it is read, is parsed with orjson only
+(never pickle), and every record is checked (a dict of field name to None, bool, int,
+float, str, Decimal, date or datetime, at most ``max_record_bytes``) before it is handed
+on. Each request has a wall-clock deadline; a worker that passes it, dies (``SIGXCPU``
+for the CPU limit, a ``MemoryError`` for the memory limit) or reports a limit is killed,
+the host becomes unusable and :class:`ScriptLimitError` says which limit and which hook.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import weakref
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from server.errors import Problem, SyncCenterError
+from server.sandbox import log
+from server.sandbox.worker import (
+    ENCODE_OPTIONS,
+    HEADER,
+    SEVERITIES,
+    UNTAG,
+    VALUE_TYPES,
+    encode,
+    encode_value,
+    tag,
+)
+
+HOOK_NAMES = ("before_run", "transform", "after_run")
+CHUNKS = 4  # a batch travels in up to this many chunks (host and worker overlap)
+CHUNK_MIN = 100
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+_MAX_TEXT = 10_000  # a log line or an error message, as received
+_STDERR_KEEP = 8_000
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one run of scripts may use; the worker is stopped when it goes past one."""
+
+    cpu_seconds: float = 30
+    memory_mb: int = 512
+    wall_seconds: float = 120
+    max_result_bytes: int = 32 * 2**20
+    max_log_lines: int = 10_000
+    max_record_bytes: int = 2**20
+
+    def __post_init__(self) -> None:
+        for name in ("cpu_seconds", "memory_mb", "wall_seconds", "max_result_bytes",
+                     "max_log_lines", "max_record_bytes"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"Limits.{name} must be positive")
+        if self.memory_mb < 64:
+            raise ValueError("Limits.memory_mb must be at least 64 (the worker needs it)")
+
+
+class ScriptError(SyncCenterError):
+    """A script does not compile, or fails in a hook (context: ``file``, ``line``, ``hook``)."""
+
+
+class ScriptLimitError(ScriptError):
+    """A script went past a limit (context: ``limit``: cpu, memory, wall, output, log,
+    recursion or crash); its worker was stopped and the host cannot be used any more."""
+
+
+@dataclass(frozen=True)
+class LogLine:
+    """One line a script logged with ``ctx.log`` / ``ctx.warn`` / ``ctx.error`` / ``print``."""
+
+    severity: str
+    text: str
+    record_key: str | None
+    file: str
+    line: int | None
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    """What became of one record: ``record`` (``None`` = skipped) or ``error``, with logs."""
+
+    record: dict[str, Any] | None
+    error: str | None
+    logs: list[LogLine] = field(default_factory=list)
+
+
+def _result(record: dict[str, Any] | None, error: str | None,
+            logs: list[LogLine], _new: Any = object.__new__) -> RecordResult:
+    # RecordResult(record, error, logs) at a third of the cost: this runs once per
+    # record, and a frozen dataclass's __init__ goes through object.__setattr__.
+    result = _new(RecordResult)
+    result.__dict__.update(record=record, error=error, logs=logs)
+    return result
+
+
+def _fmt(number: float) -> str:
+    return f"{number:g}"
+
+
+class ScriptHost:
+    """The scripts of one run, in their own worker process (a context manager)."""
+
+    command: tuple[str, ...] = (sys.executable, "-I", "-B", "-m", "server.sandbox.worker")
+    """How the worker starts: isolated mode (no PYTHON* variables, no user site, no
+    current folder on the path), no bytecode writes."""
+
+    def __init__(self, scripts: list[tuple[str, str]], settings: dict[str, str],
+                 limits: Limits = Limits(), key_field: str | None = None) -> None:  # noqa: B008
+        names = [file for file, _source in scripts]
+        if len(set(names)) != len(names):
+            raise ValueError("two scripts have the same file name")
+        self.scripts = list(scripts)
+        self.settings = dict(settings)
+        self.limits = limits
+        self.key_field = key_field
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._folder: str | None = None
+        self._finalizer: weakref.finalize | None = None
+        self._hooks: dict[str, list[tuple[str, int]]] = {}  # hook -> [(file, def line)]
+        self._dead: str | None = None
+        self._started = False
+        self._log_count = 0
+        self._reply_size = 0
+        self.start_logs: list[LogLine] = []  # what the scripts' top level printed
+
+    # -- life cycle ------------------------------------------------------------------
+
+    def __enter__(self) -> ScriptHost:
+        if not self._started:
+            self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def pid(self) -> int | None:
+        """The worker's process id while it runs."""
+        return self._proc.pid if self._proc is not None else None
+
+    def start(self) -> None:
+        """Start the worker and compile every script there (``ScriptError`` on problems)."""
+        if self._started:
+            raise ScriptError("this script host was already started")
+        self._started = True
+        if not self.scripts:
+            return
+        self._folder = tempfile.mkdtemp(prefix="synccenter-script-")
+        env = {"TZ": os.environ["TZ"]} if "TZ" in os.environ else {}
+        try:
+            self._proc = subprocess.Popen(
+                list(self.command),
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                cwd=self._folder, env=env, close_fds=True, start_new_session=True,
+            )
+        except OSError as exc:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            self._dead = "not started"
+            raise ScriptError(f"the script worker cannot be started: {exc}") from exc
+        self._finalizer = weakref.finalize(self, _reap, self._proc, self._folder)
+        try:
+            self._initialise()
+        except BaseException:
+            self._stop("start failed")
+            raise
+
+    def _initialise(self) -> None:
+        assert self._proc is not None
+        for pipe in (self._proc.stdin, self._proc.stdout):
+            _widen(pipe.fileno())  # type: ignore[union-attr]
+        for pipe in (self._proc.stdin, self._proc.stderr):
+            os.set_blocking(pipe.fileno(), False)  # type: ignore[union-attr]
+        log.debug("script worker %s started for %s", self._proc.pid, ", ".join(
+            file for file, _ in self.scripts))
+        limits = {name: getattr(self.limits, name) for name in (
+            "cpu_seconds", "memory_mb", "max_result_bytes", "max_log_lines",
+            "max_record_bytes")}
+        reply = self._request({"op": "init", "scripts": self.scripts,
+                               "settings": self.settings, "limits": limits}, "start")
+        if "problems" in reply:
+            problems = self._problems(reply["problems"])
+            first = problems[0]
+            raise ScriptError("\n".join(str(p) for p in problems), file=first.file,
+                              line=first.line, hook="start", problems=problems)
+        logs = self._logs(reply.get("logs", []), "start")
+        self._check_outcome(reply, "start", logs)
+        self.start_logs = logs
+        hooks = reply.get("hooks")
+        if type(hooks) is not dict:
+            raise self._malformed("start")
+        for file, _source in self.scripts:
+            entries = hooks.get(file, [])
+            if type(entries) is not list:
+                raise self._malformed("start")
+            for entry in entries:
+                if (type(entry) is not list or len(entry) != 2 or entry[0] not in HOOK_NAMES
+                        or type(entry[1]) is not int):
+                    raise self._malformed("start")
+                self._hooks.setdefault(entry[0], []).append((file, entry[1]))
+
+    def hooks(self) -> set[str]:
+        """Which of before_run, transform and after_run the scripts define."""
+        return set(self._hooks)
+
+    def close(self) -> None:
+        """End the worker (killing it if it does not end at once); idempotent."""
+        if self._dead is None:
+            self._dead = "closed"
+        if self._finalizer is not None:
+            self._finalizer()  # _reap, once
+            self._finalizer = None
+        self._proc = None
+
+    # -- hooks -----------------------------------------------------------------------
+
+    def before_run(self) -> list[LogLine]:
+        """Run ``before_run(ctx)`` of every script that has it, in order."""
+        return self._run_hook("before_run", {"op": "before_run"})
+
+    def after_run(self, summary: dict[str, Any]) -> list[LogLine]:
+        """Run ``after_run(ctx, summary)`` of every script that has it, in order."""
+        return self._run_hook("after_run", {"op": "after_run", "summary": summary})
+
+    def _run_hook(self, hook: str, message: dict[str, Any]) -> list[LogLine]:
+        self._require_started(hook)
+        if hook not in self._hooks:
+            return []
+        try:
+            payload = encode(message)
+        except TypeError as exc:
+            raise ScriptError(f"the {hook} data cannot be handed to scripts: {exc}",
+                              hook=hook) from None
+        reply = self._exchange(payload, hook)
+        logs = self._logs(reply.get("logs", []), hook)
+        self._check_outcome(reply, hook, logs)
+        return logs
+
+    def transform(self, records: list[dict[str, Any]]) -> list[RecordResult]:
+        """Run the ``transform`` hooks over one batch; one result per record, in order.
+
+        The batch travels in a few chunks so that the host checks the results of one
+        while the worker transforms the next.
+        """
+        self._require_started("transform")
+        if "transform" not in self._hooks:
+            return [RecordResult(record, None, []) for record in records]
+        size = max(CHUNK_MIN, -(-len(records) // CHUNKS))
+        parts = [records[start:start + size] for start in range(0, len(records), size)]
+        refused: list[dict[int, str]] = []
+        payloads = (self._transform_payload(part, refused) for part in parts)
+        results: list[RecordResult] = []
+        for index, reply in enumerate(self._converse(payloads, len(parts), "transform")):
+            self._check_outcome(reply, "transform")
+            results += self._results(reply, parts[index], refused[index])
+        return results
+
+    def _transform_payload(self, part: list[dict[str, Any]],
+                           refused: list[dict[int, str]]) -> bytes:
+        try:
+            payload = encode({"op": "transform", "records": part})
+            refused.append({})
+        except TypeError:
+            converted, bad = _encodable(part)
+            refused.append(bad)
+            payload = encode({"op": "transform", "records": [
+                record for index, record in enumerate(converted) if index not in bad]})
+        return payload
+
+    # -- results ---------------------------------------------------------------------
+
+    def _results(self, reply: dict[str, Any], records: list[Any],
+                 refused: dict[int, str]) -> list[RecordResult]:
+        sent = [i for i in range(len(records)) if i not in refused] if refused else None
+        count = len(records) - len(refused)
+        out, errors, lines = reply.get("r"), reply.get("e"), reply.get("l")
+        if (type(out) is not list or len(out) != count or type(errors) is not list
+                or type(lines) is not list):
+            raise self._malformed("transform")
+        failed: dict[int, str] = {}
+        for entry in errors:
+            if (type(entry) is not list or len(entry) != 2 or type(entry[0]) is not int
+                    or not 0 <= entry[0] < count or type(entry[1]) is not str):
+                raise self._malformed("transform")
+            failed[entry[0]] = _cut(entry[1])
+        logs_by_index: dict[int, list[LogLine]] = {}
+        if lines:
+            for index, line in self._log_entries(lines, "transform", count):
+                key = None
+                if self.key_field is not None and index >= 0:
+                    value = records[sent[index] if sent else index].get(self.key_field)
+                    key = None if value is None else str(value)
+                logs_by_index.setdefault(index, []).append(line.with_key(key))
+        max_bytes = self.limits.max_record_bytes if self._reply_size > \
+            self.limits.max_record_bytes else 0
+        results = []
+        originals = [records[i] for i in sent] if sent else records
+        for position, entry in enumerate(out):
+            logs = logs_by_index.get(position, []) if logs_by_index else []
+            kind = type(entry)
+            if failed and position in failed:
+                results.append(_result(None, failed[position], logs))
+            elif kind is int and entry == 0:  # unchanged: the host's own values
+                results.append(_result(dict(originals[position]), None, logs))
+            elif kind is list or kind is dict:
+                if kind is list:
+                    if len(entry) != 1 or type(entry[0]) is not dict:
+                        raise self._malformed("transform")
+                    entry = entry[0]
+                problem = _check_record(entry, max_bytes)
+                if problem is not None:
+                    results.append(_result(None, f"{self._blame('transform')}: "
+                                                      f"transform {problem}", logs))
+                elif kind is list:
+                    record = dict(originals[position])
+                    record.update(entry)
+                    results.append(_result(record, None, logs))
+                else:
+                    results.append(_result(entry, None, logs))
+            elif entry is None:
+                results.append(_result(None, None, logs))
+            else:
+                raise self._malformed("transform")
+        if sent:
+            merged: list[RecordResult] = []
+            done = iter(results)
+            for index in range(len(records)):
+                merged.append(_result(None, refused[index], []) if index in refused
+                              else next(done))
+            return merged
+        return results
+
+    def _blame(self, hook: str) -> str:
+        entries = self._hooks.get(hook, [])
+        if not entries:
+            return "script"
+        file, line = entries[-1]
+        return f"{file}:{line}"
+
+    def _log_entries(self, lines: list[Any], hook: str,
+                     count: int) -> list[tuple[int, _Line]]:
+        self._log_count += len(lines)
+        if self._log_count > self.limits.max_log_lines:
+            raise self._limit(hook, "log", None)
+        entries = []
+        for entry in lines:
+            if (type(entry) is not list or len(entry) != 5 or type(entry[0]) is not int
+                    or not (entry[0] == -1 or 0 <= entry[0] < count)
+                    or entry[1] not in SEVERITIES or type(entry[2]) is not str
+                    or type(entry[3]) not in (str, type(None))
+                    or type(entry[4]) not in (int, type(None))):
+                raise self._malformed(hook)
+            file = entry[3] if entry[3] is not None else self._who(hook)
+            entries.append((entry[0], _Line(entry[1], _cut(entry[2]), file, entry[4])))
+        return entries
+
+    def _logs(self, lines: Any, hook: str) -> list[LogLine]:
+        if type(lines) is not list:
+            raise self._malformed(hook)
+        return [line.with_key(None) for _i, line in self._log_entries(lines, hook, 0)]
+
+    # -- outcome of a request --------------------------------------------------------
+
+    def _check_outcome(self, reply: dict[str, Any], hook: str,
+                       logs: list[LogLine] | None = None) -> None:
+        if "limit" in reply:
+            info = reply["limit"]
+            if type(info) is not dict or type(info.get("kind")) is not str:
+                raise self._malformed(hook)
+            raise self._limit(hook, info["kind"], info)
+        if "error" in reply:
+            info = reply["error"]
+            if (type(info) is not dict or type(info.get("message")) is not str
+                    or type(info.get("file")) not in (str, type(None))
+                    or type(info.get("line")) not in (int, type(None))):
+                raise self._malformed(hook)
+            file, line = info.get("file"), info.get("line")
+            where = f"{file}:{line}: " if file and line else f"{file}: " if file else ""
+            what = "the script" if hook == "start" else hook
+            raise ScriptError(f"{where}{what} failed: {_cut(info['message'])}", file=file,
+                              line=line, hook=hook, logs=logs or [])
+
+    def _limit(self, hook: str, kind: str, info: dict[str, Any] | None) -> ScriptLimitError:
+        info = info or {}
+        file = info.get("file") if type(info.get("file")) is str else None
+        line = info.get("line") if type(info.get("line")) is int else None
+        who = f"script {file}" if file else self._who(hook)
+        at = f" (at {file}:{line})" if file and line else ""
+        doing = "starting" if hook == "start" else hook
+        limits = self.limits
+        texts = {
+            "memory": f"{doing} needed more than {limits.memory_mb} MB of memory{at}",
+            "recursion": f"{doing} recursed deeper than {info.get('depth', 'the')} levels"
+                         f"{at}",
+            "log": f"{doing} wrote more than {limits.max_log_lines:,} log lines{at}",
+            "output": f"{doing} returned more than {_mib(limits.max_result_bytes)} for one "
+                      "request",
+            "cpu": f"{doing} used more than {_fmt(limits.cpu_seconds)} s of CPU time",
+            "wall": f"{doing} took more than {_fmt(limits.wall_seconds)} s of wall-clock "
+                    "time",
+        }
+        text = texts.get(kind, f"{doing} went past the {kind} limit")
+        self._stop(f"{kind} limit")
+        return ScriptLimitError(f"{who}: {text} (limit); the worker was stopped",
+                                file=file, line=line, hook=hook, limit=kind)
+
+    def _who(self, hook: str) -> str:
+        files = [file for file, _line in self._hooks.get(hook, [])]
+        files = files or [file for file, _source in self.scripts]
+        return f"script {files[0]}" if len(files) == 1 else f"scripts {', '.join(files)}"
+
+    def _malformed(self, hook: str) -> ScriptError:
+        self._stop("malformed reply")
+        return ScriptError(f"{self._who(hook)}: the script worker sent a malformed reply "
+                           f"during {hook}; it was stopped", hook=hook)
+
+    def _problems(self, entries: Any) -> list[Problem]:
+        problems = []
+        if type(entries) is not list or not entries:
+            raise self._malformed("start")
+        for entry in entries:
+            if (type(entry) is not list or len(entry) != 4 or type(entry[0]) is not str
+                    or type(entry[1]) is not int or type(entry[2]) is not int
+                    or type(entry[3]) is not str):
+                raise self._malformed("start")
+            problems.append(Problem(entry[0], entry[1], entry[2], _cut(entry[3])))
+        return problems
+
+    # -- talking to the worker -------------------------------------------------------
+
+    def _require_started(self, hook: str) -> None:
+        if not self._started:
+            raise ScriptError("the script host was not started; call start() first")
+        if self._dead is not None:
+            raise ScriptError(f"{self._who(hook)}: the script worker is not running "
+                              f"({self._dead}); start a new run", hook=hook)
+
+    def _request(self, message: dict[str, Any], hook: str) -> dict[str, Any]:
+        return self._exchange(encode(message), hook)
+
+    def _exchange(self, payload: bytes, hook: str) -> dict[str, Any]:
+        return next(self._converse(iter([payload]), 1, hook))
+
+    def _converse(self, payloads: Iterator[bytes], count: int,
+                  hook: str) -> Iterator[dict[str, Any]]:
+        """Send ``payloads`` as fast as the worker takes them; yield its ``count`` replies.
+
+        The whole exchange has one wall-clock deadline. A reply is read only if its
+        announced size is within ``max_result_bytes``; it must be a JSON object.
+        """
+        if self._dead is not None:
+            raise ScriptError(f"{self._who(hook)}: the script worker is not running "
+                              f"({self._dead}); start a new run", hook=hook)
+        proc = self._proc
+        assert proc is not None and proc.stdin is not None and proc.stdout is not None
+        deadline = time.monotonic() + self.limits.wall_seconds
+        write_fd, read_fd = proc.stdin.fileno(), proc.stdout.fileno()
+        cap = self.limits.max_result_bytes + 4096
+        pending = memoryview(b"")
+        received = bytearray()
+        replies = 0
+        try:
+            while replies < count:
+                while True:  # fill the pipe
+                    if not pending:
+                        following = next(payloads, None)
+                        if following is None:
+                            break
+                        pending = memoryview(following)
+                    try:
+                        pending = pending[os.write(write_fd, pending):]
+                    except BlockingIOError:
+                        break
+                    except OSError:
+                        raise _WorkerGone() from None
+                if len(received) >= HEADER.size:
+                    (size,) = HEADER.unpack_from(received)
+                    if size > cap:
+                        raise self._limit(hook, "output", None)
+                    if len(received) >= HEADER.size + size:
+                        body = bytes(received[HEADER.size:HEADER.size + size])
+                        del received[:HEADER.size + size]
+                        replies += 1
+                        self._reply_size = size
+                        yield self._parse(body, hook)
+                        if time.monotonic() > deadline and replies < count:
+                            raise self._limit(hook, "wall", None)
+                        continue
+                poller = select.poll()
+                poller.register(read_fd, select.POLLIN)
+                if pending:
+                    poller.register(write_fd, select.POLLOUT)
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise self._limit(hook, "wall", None)
+                for fd, _event in poller.poll(int(remaining * 1000) + 1):
+                    if fd == read_fd:
+                        try:
+                            chunk = os.read(read_fd, 4 * 2**20)
+                        except BlockingIOError:
+                            continue
+                        except OSError:
+                            raise _WorkerGone() from None
+                        if not chunk:
+                            raise _WorkerGone()
+                        received += chunk
+        except _WorkerGone:
+            raise self._died(hook) from None
+
+    def _parse(self, body: bytes, hook: str) -> dict[str, Any]:
+        try:
+            reply = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            raise self._malformed(hook) from None
+        if type(reply) is not dict:
+            raise self._malformed(hook)
+        return reply
+
+    def _died(self, hook: str) -> ScriptLimitError | ScriptError:
+        proc = self._proc
+        assert proc is not None
+        try:
+            code = proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            code = None
+        stderr = _drain(proc)
+        if code in (-signal.SIGXCPU, -signal.SIGPROF):
+            return self._limit(hook, "cpu", None)
+        if "MemoryError" in stderr or "Cannot allocate memory" in stderr:
+            return self._limit(hook, "memory", None)
+        if code == -signal.SIGXFSZ:
+            reason = "tried to write a file"
+        elif code is not None and code < 0:
+            reason = f"was ended by signal {signal.Signals(-code).name}"
+        else:
+            last = stderr.strip().splitlines()[-1:] or [""]
+            reason = f"stopped unexpectedly (exit code {code}) {last[0]}".rstrip()
+        self._stop("crashed")
+        log.warning("script worker ended during %s: %s\n%s", hook, reason, stderr[-2000:])
+        return ScriptLimitError(f"{self._who(hook)}: the worker running {hook} {reason}; "
+                                "it was stopped", hook=hook, limit="crash")
+
+    def _stop(self, reason: str) -> None:
+        """Kill the worker after a limit or a failure; close() then cleans up."""
+        self._dead = reason
+        if self._proc is not None:
+            _kill(self._proc)
+
+
+class _Line:
+    """A log line before its record key is known."""
+
+    __slots__ = ("severity", "text", "file", "line")
+
+    def __init__(self, severity: str, text: str, file: str, line: int | None) -> None:
+        self.severity, self.text, self.file, self.line = severity, text, file, line
+
+    def with_key(self, key: str | None) -> LogLine:
+        return LogLine(self.severity, self.text, key, self.file, self.line)
+
+
+class _WorkerGone(Exception):
+    """The worker closed its end of a pipe."""
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= _MAX_TEXT else text[:_MAX_TEXT] + " [...]"
+
+
+def _mib(size: int) -> str:
+    return f"{size / 2**20:g} MiB"
+
+
+def _check_record(record: dict[str, Any], max_bytes: int) -> str | None:
+    """Check (and untag, in place) one returned record; return the problem, if any.
+
+    ``max_bytes`` is the size limit of one record, or 0 when the whole reply was smaller.
+    """
+    if max_bytes:
+        size = len(orjson.dumps(record))
+        if size > max_bytes:
+            return (f"returned a record of {size:,} bytes; a record may take at most "
+                    f"{max_bytes:,} bytes")
+    for key, value in record.items():
+        kind = type(value)
+        if kind in _PLAIN:
+            continue
+        if kind is dict and len(value) == 1:
+            ((name, text),) = value.items()
+            convert = UNTAG.get(name)
+            if convert is not None and type(text) is str and len(text) <= 5_000:
+                try:
+                    record[key] = convert(text)
+                    continue
+                except (ArithmeticError, ValueError):
+                    pass
+        what = "a dict" if kind is dict else "a list"
+        return f"returned field {key!r} holding {what}; record values must be {VALUE_TYPES}"
+    return None
+
+
+def _encodable(records: list[dict[str, Any]]) -> tuple[list[Any], dict[int, str]]:
+    """Split a batch orjson refused: records made encodable, and those that cannot be."""
+    out: list[Any] = []
+    refused: dict[int, str] = {}
+    for index, record in enumerate(records):
+        try:
+            orjson.dumps(record, default=tag, option=ENCODE_OPTIONS)
+            out.append(record)
+            continue
+        except TypeError:
+            pass
+        copy = {}
+        for key, value in record.items():
+            try:
+                if type(key) is not str:
+                    raise TypeError(f"a key of type {type(key).__name__}")
+                copy[key] = encode_value(value)
+            except TypeError as exc:
+                refused[index] = (f"field {key!r} holds {exc}, which scripts cannot "
+                                  f"receive; record values must be {VALUE_TYPES}")
+                copy = None
+                break
+        out.append(copy)
+    return out, refused
+
+
+def _widen(fd: int) -> None:
+    try:
+        fcntl.fcntl(fd, 1031, 2**20)  # F_SETPIPE_SZ: fewer round trips for big batches
+    except OSError:
+        pass
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except OSError:
+            proc.kill()
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        log.warning("script worker %s did not end after SIGKILL", proc.pid)
+
+
+def _drain(proc: subprocess.Popen[bytes]) -> str:
+    if proc.stderr is None:
+        return ""
+    data = b""
+    try:
+        while len(data) < 1_000_000:
+            chunk = os.read(proc.stderr.fileno(), 65536)
+            if not chunk:
+                break
+            data += chunk
+    except OSError:
+        pass
+    return data[-_STDERR_KEEP:].decode("utf-8", errors="replace")
+
+
+def _reap(proc: subprocess.Popen[bytes], folder: str | None) -> None:
+    """End a worker: close its input, give it a moment, then kill it."""
+    for pipe in (proc.stdin,):
+        try:
+            if pipe is not None:
+                pipe.close()
+        except OSError:
+            pass
+    try:
+        proc.wait(timeout=0.5)
+    except subprocess.TimeoutExpired:
+        _kill(proc)
+    for pipe in (proc.stdout, proc.stderr):
+        if pipe is not None:
+            pipe.close()
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
