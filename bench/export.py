@@ -12,16 +12,17 @@ fresh subprocess so that its peak memory is its own:
 * floor: the same rows read with ``sqlite3`` (``fetchmany``), the same 60 values computed
   by hand-written Python (Decimal money, rounded half up, as the engine does), written
   with the same library and options as the target (orjson, csv, xlsxwriter);
-* writer alone: the same cells written by the library alone, cycling through a sample
-  of precomputed rows held in memory (no reading, no computing).
+* writer alone: the same cells written by the library alone, precomputed and held in
+  memory (all rows up to 200,000; beyond that it cycles through the first 200,000).
 
 Both sides write through a 256 KiB buffer and ``fsync`` the file, as the engine's targets
 do. After the runs, the engine's and the floor's outputs are compared (JSON lines and TSV
 byte for byte, XLSX by the worksheet XML): the floor must produce exactly the same file.
 
-Other options: ``--batch-size 2000,5000`` (several: one engine run per size),
-``--repeat R`` (best of R), ``--breakdown`` (time the reading and mapping stages on
-their own), ``--profile`` (cProfile of the engine runs, top functions), ``--keep``.
+Other options: ``--batch-size 1000,5000`` (several: one engine run per size),
+``--repeat R`` (best of R, interleaved), ``--cases engine`` (skip floor and writer),
+``--breakdown`` (time reading and mapping without writing), ``--profile`` (cProfile of
+the engine runs, top functions), ``--keep`` (keep the output files).
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ if str(ROOT) not in sys.path:  # runnable from a checkout without installing
 SEED = 42
 ACTION_ID = "bench-export"
 DEFAULT_BATCH = 1000  # fastest of 100-5000 measured, and the least memory
-SAMPLE_ROWS = 10_000
+SAMPLE_ROWS = 200_000  # all rows up to this N (about 4 KiB each in memory)
 FORMATS = ("jsonl", "tsv", "xlsx")
 BUFFER_SIZE = 1 << 18  # as the engine's file targets
 MIB = 1024 * 1024
@@ -234,6 +235,7 @@ def action_xml(batch: int, formats: Sequence[str]) -> str:
 
 
 def write_action(home: Path, batch: int) -> Path:
+    """Write the benchmark action into the instance's actions folder."""
     path = home / "actions" / f"{ACTION_ID}.xml"
     path.write_text(action_xml(batch, FORMATS), encoding="utf-8")
     return path
@@ -255,6 +257,7 @@ def memory_mib(field: str) -> float:
 
 
 def note(text: str) -> None:
+    """Print progress to stderr (the table goes to stdout)."""
     print(text, file=sys.stderr, flush=True)
 
 
@@ -421,6 +424,7 @@ def case_engine(args: argparse.Namespace, profiler: Any = None) -> dict[str, Any
 
 
 def case_floor(args: argparse.Namespace) -> dict[str, Any]:
+    """Read with sqlite3, compute by hand, write with the target's library."""
     db = erp_path(args.workdir, args.articles)
     path = Path(args.output)
     base = memory_mib("VmRSS")
@@ -438,7 +442,8 @@ def case_floor(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def case_writer(args: argparse.Namespace) -> dict[str, Any]:
-    """Write ``articles`` rows cycling through a sample of precomputed rows."""
+    """Write ``articles`` rows precomputed in memory (cycled when there are more than
+    ``--sample``)."""
     db = erp_path(args.workdir, args.articles)
     path = Path(args.output)
     sample: list[tuple[Any, ...]] = []
@@ -515,6 +520,7 @@ def case_breakdown(args: argparse.Namespace) -> dict[str, Any]:
             map_row = mapping.map
             [map_row(row) for row in batch]
 
+    read_sqlite()  # once untimed, so that the first stage does not pay for a cold cache
     timed("read sqlite3", read_sqlite)
     timed("read SQLAlchemy (as the SQL source)", read_sqlalchemy)
     timed("read sqlite3 + compute by hand", compute_plain)
@@ -523,6 +529,7 @@ def case_breakdown(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def case_profile(args: argparse.Namespace) -> dict[str, Any]:
+    """Run the engine case under cProfile; return its top functions by own time."""
     import cProfile
     import io
     import pstats
@@ -555,23 +562,24 @@ def run_child(args: argparse.Namespace, case: str, fmt: str, batch: int,
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def best(args: argparse.Namespace, case: str, fmt: str, batch: int,
+def once(args: argparse.Namespace, case: str, fmt: str, batch: int,
          output: Path | None = None) -> dict[str, Any]:
-    """Run a case ``--repeat`` times; return the fastest run (with the highest peak)."""
-    runs = []
-    for _ in range(args.repeat):
-        run = run_child(args, case, fmt, batch, output)
-        rate = run["rows"] / run["seconds"]
-        note(f"  {case:<6} {fmt:<5} batch {batch:>5}: {run['seconds']:7.2f} s "
-             f"{rate:>9,.0f} rows/s  peak {run['peak']:6.1f} MiB "
-             f"(before the run {run['base']:.1f})")
-        if "error" in run:
-            note(f"  FAILED: {run['error']}")
-            return run
-        runs.append(run)
-    fastest = min(runs, key=lambda r: r["seconds"])
-    fastest["peak"] = max(r["peak"] for r in runs)
-    return fastest
+    """Run a case once in its own process and print what it measured."""
+    run = run_child(args, case, fmt, batch, output)
+    rate = run["rows"] / run["seconds"]
+    note(f"  {case:<6} {fmt:<5} batch {batch:>5}: {run['seconds']:7.2f} s "
+         f"{rate:>9,.0f} rows/s  peak {run['peak']:6.1f} MiB "
+         f"(before the run {run['base']:.1f})")
+    if "error" in run:
+        note(f"  FAILED: {run['error']}")
+    return run
+
+
+def fastest(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Return the fastest of ``runs``, with the highest peak memory of them all."""
+    best = dict(min(runs, key=lambda r: r["seconds"]))
+    best["peak"] = max(r["peak"] for r in runs)
+    return best
 
 
 # ----- comparing outputs ---------------------------------------------------------------
@@ -592,6 +600,7 @@ def digest(path: Path, fmt: str) -> str:
 
 
 def first_difference(a: Path, b: Path) -> str:
+    """Return the first line where two text files differ."""
     with open(a, "rb") as left, open(b, "rb") as right:
         for number, (x, y) in enumerate(zip(left, right, strict=False), 1):
             if x != y:
@@ -600,6 +609,7 @@ def first_difference(a: Path, b: Path) -> str:
 
 
 def check_options() -> None:
+    """Stop if the XLSX target's workbook options are no longer the floor's."""
     from server.engine.targets.xlsx import WORKBOOK_OPTIONS
 
     if WORKBOOK_OPTIONS != XLSX_OPTIONS:
@@ -610,6 +620,7 @@ def check_options() -> None:
 
 
 def rate(run: dict[str, Any]) -> str:
+    """Return a run's rows per second, formatted."""
     return f"{run['rows'] / run['seconds']:,.0f}"
 
 
@@ -650,15 +661,20 @@ def report(n: int, results: dict[str, dict[str, dict[str, Any]]]) -> str:
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--articles", type=int, default=100_000, help="articles (N)")
-    parser.add_argument("--formats", default=",".join(FORMATS), help="jsonl,tsv,xlsx")
-    parser.add_argument("--workdir", type=Path, default=ROOT / "bench" / "out")
+    parser.add_argument("--articles", type=int, default=100_000,
+                        help="articles in the demo ERP (N) [default 100000]")
+    parser.add_argument("--formats", default=",".join(FORMATS),
+                        help="formats to measure [default jsonl,tsv,xlsx]")
+    parser.add_argument("--workdir", type=Path, default=ROOT / "bench" / "out",
+                        help="where the ERPs, instances and outputs go [default bench/out]")
     parser.add_argument("--batch-size", default=str(DEFAULT_BATCH),
-                        help=f"rows per batch; several (2000,5000) to compare "
-                             f"[default {DEFAULT_BATCH}]")
-    parser.add_argument("--repeat", type=int, default=1, help="runs per case, best taken")
+                        help="rows per batch; several (1000,5000) run the engine with each, "
+                             f"the floor with the first [default {DEFAULT_BATCH}]")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="runs per case, interleaved, the fastest counts [default 1]")
     parser.add_argument("--sample", type=int, default=SAMPLE_ROWS,
-                        help="precomputed rows the writer-alone case cycles through")
+                        help="rows the writer-alone case precomputes (and cycles through "
+                             f"when N is larger) [default {SAMPLE_ROWS:,}]")
     parser.add_argument("--cases", default="engine,floor,writer",
                         help="which of engine,floor,writer to run (engine always runs)")
     parser.add_argument("--no-check", action="store_true",
@@ -696,7 +712,66 @@ def warm(path: Path) -> None:
             pass
 
 
+def measure(args: argparse.Namespace, home: Path, fmt: str) -> dict[str, dict[str, Any]]:
+    """Run the cases of one format; check that the floor wrote what the engine wrote.
+
+    The repeats are interleaved (engine, floor, writer, engine, floor, writer ...) so that a
+    slow spell of a shared machine does not fall on one case only.
+    """
+    n, work = args.articles, args.workdir
+    floor_file = work / "floor" / f"floor-{n}.{fmt}"
+    writer_file = work / "floor" / f"writer-{n}.{fmt}"
+    batch = args.batches[0]  # the floor's and the writer's
+    runs: dict[str, list[dict[str, Any]]] = {}
+    engine_file: Path | None = None
+    for round_no in range(args.repeat):
+        for size in args.batches:
+            write_action(home, size)
+            run = once(args, "engine", fmt, size)
+            if "error" in run:
+                return {"engine": run}
+            run["batch"] = size
+            runs.setdefault("engine", []).append(run)
+            engine_file = Path(run["file"])
+        assert engine_file is not None
+        if "floor" in args.cases:
+            runs.setdefault("floor", []).append(once(args, "floor", fmt, batch, floor_file))
+            if round_no == 0 and not args.no_check:
+                check_same(engine_file, floor_file, fmt)
+        if "writer" in args.cases:
+            runs.setdefault("writer", []).append(once(args, "writer", fmt, batch, writer_file))
+            writer_file.unlink(missing_ok=True)
+    if len(args.batches) > 1:
+        for size in args.batches:
+            seconds = min(r["seconds"] for r in runs["engine"] if r["batch"] == size)
+            note(f"  engine, batch {size:>5}: best {seconds:.2f} s")
+    if not args.keep:
+        floor_file.unlink(missing_ok=True)
+        if engine_file is not None:
+            engine_file.unlink(missing_ok=True)
+    return {case: fastest(case_runs) for case, case_runs in runs.items()}
+
+
+def check_same(engine_file: Path, floor_file: Path, fmt: str) -> None:
+    """Stop unless the floor wrote the same content as the engine."""
+    if fmt == "xlsx":
+        check_options()
+    same = digest(engine_file, fmt) == digest(floor_file, fmt)
+    note(f"  engine and floor outputs identical: {'yes' if same else 'NO'}")
+    if not same:
+        if fmt != "xlsx":
+            note("  " + first_difference(engine_file, floor_file))
+        raise SystemExit(f"bench: the floor's {fmt} differs from the engine's")
+
+
+def best_breakdown(args: argparse.Namespace) -> dict[str, Any]:
+    """Run the stage timings ``--repeat`` times; the fastest of each stage counts."""
+    runs = [run_child(args, "breakdown", "jsonl", args.batches[0]) for _ in range(args.repeat)]
+    return {"times": {label: min(r["times"][label] for r in runs) for label in runs[0]["times"]}}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark (or, with ``--child``, one case of it); return the exit code."""
     args = parse(argv)
     if args.child:
         print(json.dumps(CASES[args.child](args)))
@@ -713,6 +788,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             run = run_child(args, "profile", fmt, args.batches[0])
             print(f"## {fmt}, N = {n:,}: {run['seconds']:.2f} s with the profiler on\n")
             print(run["profile"])
+            if "file" in run and not args.keep:
+                Path(run["file"]).unlink(missing_ok=True)
         return 0
     for fmt in args.formats:
         note(f"{fmt}, N = {n:,}")
@@ -727,51 +804,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         for label, seconds in run["times"].items():
             print(f"| {label} | {seconds:.2f} | {n / seconds:,.0f} |")
     return 0
-
-
-def measure(args: argparse.Namespace, home: Path, fmt: str) -> dict[str, dict[str, Any]]:
-    """Run the cases of one format; check that the floor wrote what the engine wrote."""
-    n, work = args.articles, args.workdir
-    engine_runs = []
-    for batch in args.batches:
-        write_action(home, batch)
-        run = best(args, "engine", fmt, batch)
-        run["batch"] = batch
-        engine_runs.append(run)
-    failed = [r for r in engine_runs if "error" in r]
-    if failed:
-        return {"engine": failed[0]}
-    engine = min(engine_runs, key=lambda r: r["seconds"])
-    batch = engine["batch"]
-    if len(engine_runs) > 1:
-        note(f"  fastest batch size: {batch}")
-    runs = {"engine": engine}
-    engine_file = Path(engine["file"])
-    floor_file = work / "floor" / f"floor-{n}.{fmt}"
-    if "floor" in args.cases:
-        runs["floor"] = best(args, "floor", fmt, batch, floor_file)
-        if not args.no_check:
-            if fmt == "xlsx":
-                check_options()
-            same = digest(engine_file, fmt) == digest(floor_file, fmt)
-            note(f"  engine and floor outputs identical: {'yes' if same else 'NO'}")
-            if not same:
-                if fmt != "xlsx":
-                    note("  " + first_difference(engine_file, floor_file))
-                raise SystemExit(f"bench: the floor's {fmt} differs from the engine's")
-    if "writer" in args.cases:
-        writer_file = work / "floor" / f"writer-{n}.{fmt}"
-        runs["writer"] = best(args, "writer", fmt, batch, writer_file)
-        writer_file.unlink(missing_ok=True)
-    if not args.keep:
-        floor_file.unlink(missing_ok=True)
-        engine_file.unlink(missing_ok=True)
-    return runs
-
-
-def best_breakdown(args: argparse.Namespace) -> dict[str, Any]:
-    runs = [run_child(args, "breakdown", "jsonl", args.batches[0]) for _ in range(args.repeat)]
-    return {"times": {label: min(r["times"][label] for r in runs) for label in runs[0]["times"]}}
 
 
 if __name__ == "__main__":

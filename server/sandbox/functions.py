@@ -82,11 +82,12 @@ def num(value: Any, default: Any = None) -> Any:
 
 
 def coalesce(*values: Any) -> Any:
-    """Return the first value that is neither ``None`` nor an empty string."""
+    """Return the first value that is neither ``None`` nor an empty string, else the last
+    value: ``coalesce(A.COLOUR, "")`` gives ``""`` for an empty colour."""
     for value in values:
         if value is not None and value != "":
             return value
-    return None
+    return values[-1] if values else None
 
 
 def concat(*values: Any, sep: str = "") -> str:

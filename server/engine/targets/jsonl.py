@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 _OPTIONS = orjson.OPT_APPEND_NEWLINE
 
 
+CHUNK = 256  # rows serialised and written at a time
+
+
 class JsonLinesTarget(FileTarget):
     """Writes each row as one JSON object on its own line."""
 
@@ -39,22 +42,26 @@ class JsonLinesTarget(FileTarget):
         columns = self.columns
         dumps = orjson.dumps
         refused: list[tuple[int, str]] = []
-        try:
-            data = b"".join(
-                [dumps(dict(zip(columns, r, strict=True)), json_default, _OPTIONS) for r in rows]
-            )
-        except orjson.JSONEncodeError:
-            lines = []
-            for index, row in enumerate(rows):
-                try:
-                    lines.append(self._dump_one(row))
-                except orjson.JSONEncodeError as exc:
-                    refused.append((index, f"the record cannot be written as JSON: {exc}"))
-            data = b"".join(lines)
-        try:
-            self._file.write(data)
-        except OSError as exc:
-            raise self.error(f"cannot write: {exc.strerror or exc}") from exc
+        # Chunks keep the bytes held at once small, whatever the batch size.
+        for start in range(0, len(rows), CHUNK):
+            part = rows[start : start + CHUNK]
+            try:
+                data = b"".join(
+                    [dumps(dict(zip(columns, r, strict=True)), json_default, _OPTIONS)
+                     for r in part]
+                )
+            except orjson.JSONEncodeError:
+                lines = []
+                for index, row in enumerate(part, start):
+                    try:
+                        lines.append(self._dump_one(row))
+                    except orjson.JSONEncodeError as exc:
+                        refused.append((index, f"the record cannot be written as JSON: {exc}"))
+                data = b"".join(lines)
+            try:
+                self._file.write(data)
+            except OSError as exc:
+                raise self.error(f"cannot write: {exc.strerror or exc}") from exc
         self.rows += len(rows) - len(refused)
         return refused or None
 

@@ -55,6 +55,9 @@ WORKBOOK_OPTIONS: dict[str, Any] = {
     "nan_inf_to_errors": True,  # NaN/inf become #NUM!/#DIV/0! instead of an exception
     "remove_timezone": True,  # Excel has no time zones
     "default_date_format": "yyyy-mm-dd",
+    # ZIP64 records are written only for members over 4 GiB (a sheet of ~1M rows x 60
+    # fields); without it such a workbook cannot be closed.
+    "use_zip64": True,
 }
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 
@@ -95,6 +98,8 @@ class XlsxTarget(FileTarget):
             raise self.error(f"{len(columns)} fields, Excel allows at most {MAX_COLUMNS}")
         self._remember_columns(columns)
         file = self._create()
+        # The sheet's temporary rows can be several GB (1M rows x 60 fields: 4.5 GB); they
+        # go to the system's temporary folder, so set TMPDIR where /tmp is small.
         self._tmpdir = tempfile.mkdtemp(prefix="synccenter-xlsx-")
         self._book = xlsxwriter.Workbook(file, {**WORKBOOK_OPTIONS, "tmpdir": self._tmpdir})
         self._bold = self._book.add_format({"bold": True})
