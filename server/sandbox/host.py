@@ -1,14 +1,20 @@
 """The host side of scripts: one worker process per run, spoken to in JSON frames.
 
 :class:`ScriptHost` starts ``python -I -B -m server.sandbox.worker`` with an empty
-environment in an empty temporary folder, sends it the scripts, then one frame per
-request (a whole batch of records per ``transform``). It trusts nothing that comes back:
-a reply must fit ``max_result_bytes`` before it is read, is parsed with orjson only
-(never pickle), and every record is checked (a dict of field name to None, bool, int,
-float, str, Decimal, date or datetime, at most ``max_record_bytes``) before it is handed
-on. Each request has a wall-clock deadline; a worker that passes it, dies (``SIGXCPU``
-for the CPU limit, a ``MemoryError`` for the memory limit) or reports a limit is killed,
-the host becomes unusable and :class:`ScriptLimitError` says which limit and which hook.
+environment in an empty temporary folder and sends it the scripts; then each request is
+one frame (a ``transform`` batch travels in a few chunks, so that on a machine with
+cores to spare the host checks one chunk while the worker transforms the next).
+
+The host trusts nothing that comes back: a reply must announce a size within
+``max_result_bytes`` before it is read, is parsed with orjson only (never pickle), and
+every value is checked (a record is a dict of field name to None, bool, int, float, str,
+Decimal, date or datetime, at most ``max_record_bytes``). A record the script did not
+change comes back as ``0`` and the host hands back the caller's own dict; one whose
+values changed comes back as those changes only.
+
+Each request has a wall-clock deadline. A worker that passes it, dies (SIGPROF/SIGXCPU:
+CPU limit; a ``MemoryError``: memory limit) or reports a limit is killed, the host
+becomes unusable and :class:`ScriptLimitError` names the limit and the hook.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from server.sandbox import log
 from server.sandbox.worker import (
     ENCODE_OPTIONS,
     HEADER,
+    RECURSION_LIMIT,
     SEVERITIES,
     UNTAG,
     VALUE_TYPES,
@@ -43,6 +50,7 @@ from server.sandbox.worker import (
 )
 
 HOOK_NAMES = ("before_run", "transform", "after_run")
+LIMIT_KINDS = ("cpu", "memory", "wall", "output", "log", "recursion")
 CHUNKS = 4  # a batch travels in up to this many chunks (host and worker overlap)
 CHUNK_MIN = 100
 _PLAIN = frozenset({str, int, float, bool, type(None)})
@@ -253,40 +261,50 @@ class ScriptHost:
     def transform(self, records: list[dict[str, Any]]) -> list[RecordResult]:
         """Run the ``transform`` hooks over one batch; one result per record, in order.
 
-        The batch travels in a few chunks so that the host checks the results of one
-        while the worker transforms the next.
+        A record the scripts did not change is handed back as the very dict given; a
+        changed one as a new dict (the caller's dicts are never modified).
         """
         self._require_started("transform")
         if "transform" not in self._hooks:
-            return [RecordResult(record, None, []) for record in records]
+            return [_result(record, None, []) for record in records]
         size = max(CHUNK_MIN, -(-len(records) // CHUNKS))
         parts = [records[start:start + size] for start in range(0, len(records), size)]
         refused: list[dict[int, str]] = []
-        payloads = (self._transform_payload(part, refused) for part in parts)
+        payloads = (self._transform_payload(part, refused, index > 0)
+                    for index, part in enumerate(parts))
         results: list[RecordResult] = []
         for index, reply in enumerate(self._converse(payloads, len(parts), "transform")):
             self._check_outcome(reply, "transform")
             results += self._results(reply, parts[index], refused[index])
         return results
 
-    def _transform_payload(self, part: list[dict[str, Any]],
-                           refused: list[dict[int, str]]) -> bytes:
+    def _transform_payload(self, part: list[dict[str, Any]], refused: list[dict[int, str]],
+                           more: bool) -> bytes:
+        # "more": a further chunk of the same call, within the CPU time armed for the first
         try:
-            payload = encode({"op": "transform", "records": part})
+            payload = encode({"op": "transform", "records": part, "more": more})
             refused.append({})
         except TypeError:
             converted, bad = _encodable(part)
             refused.append(bad)
-            payload = encode({"op": "transform", "records": [
+            payload = encode({"op": "transform", "more": more, "records": [
                 record for index, record in enumerate(converted) if index not in bad]})
         return payload
 
     # -- results ---------------------------------------------------------------------
 
-    def _results(self, reply: dict[str, Any], records: list[Any],
+    def _results(self, reply: dict[str, Any], records: list[dict[str, Any]],
                  refused: dict[int, str]) -> list[RecordResult]:
-        sent = [i for i in range(len(records)) if i not in refused] if refused else None
-        count = len(records) - len(refused)
+        """Check one transform reply and turn it into results for ``records``.
+
+        Each entry of ``r`` is ``0`` (unchanged: the host's own record is handed back),
+        ``[changes]`` (applied to a copy of the host's record), a whole record, ``None``
+        (skipped) or ``false`` (failed, with its message in ``e``). Every value that came
+        from the worker is checked.
+        """
+        originals = ([record for index, record in enumerate(records) if index not in refused]
+                     if refused else records)
+        count = len(originals)
         out, errors, lines = reply.get("r"), reply.get("e"), reply.get("l")
         if (type(out) is not list or len(out) != count or type(errors) is not list
                 or type(lines) is not list):
@@ -298,51 +316,47 @@ class ScriptHost:
                 raise self._malformed("transform")
             failed[entry[0]] = _cut(entry[1])
         logs_by_index: dict[int, list[LogLine]] = {}
-        if lines:
-            for index, line in self._log_entries(lines, "transform", count):
-                key = None
-                if self.key_field is not None and index >= 0:
-                    value = records[sent[index] if sent else index].get(self.key_field)
-                    key = None if value is None else str(value)
-                logs_by_index.setdefault(index, []).append(line.with_key(key))
-        max_bytes = self.limits.max_record_bytes if self._reply_size > \
-            self.limits.max_record_bytes else 0
+        for index, line in self._log_entries(lines, "transform", count) if lines else ():
+            key = None
+            if self.key_field is not None and index >= 0:
+                value = originals[index].get(self.key_field)
+                key = None if value is None else str(value)
+            logs_by_index.setdefault(index, []).append(line.with_key(key))
+        limit = self.limits.max_record_bytes
+        max_bytes = limit if self._reply_size > limit else 0  # else no record can be larger
         results = []
-        originals = [records[i] for i in sent] if sent else records
         for position, entry in enumerate(out):
             logs = logs_by_index.get(position, []) if logs_by_index else []
             kind = type(entry)
             if failed and position in failed:
                 results.append(_result(None, failed[position], logs))
-            elif kind is int and entry == 0:  # unchanged: the host's own values
-                results.append(_result(dict(originals[position]), None, logs))
+            elif kind is int and entry == 0:
+                results.append(_result(originals[position], None, logs))
             elif kind is list or kind is dict:
+                values = entry
                 if kind is list:
                     if len(entry) != 1 or type(entry[0]) is not dict:
                         raise self._malformed("transform")
-                    entry = entry[0]
-                problem = _check_record(entry, max_bytes)
+                    values = entry[0]
+                problem = _check_record(values, max_bytes)
                 if problem is not None:
-                    results.append(_result(None, f"{self._blame('transform')}: "
-                                                      f"transform {problem}", logs))
+                    results.append(_result(None, f"{self._blame('transform')}: transform "
+                                                 f"{problem}", logs))
                 elif kind is list:
                     record = dict(originals[position])
-                    record.update(entry)
+                    record.update(values)
                     results.append(_result(record, None, logs))
                 else:
-                    results.append(_result(entry, None, logs))
+                    results.append(_result(values, None, logs))
             elif entry is None:
                 results.append(_result(None, None, logs))
             else:
                 raise self._malformed("transform")
-        if sent:
-            merged: list[RecordResult] = []
-            done = iter(results)
-            for index in range(len(records)):
-                merged.append(_result(None, refused[index], []) if index in refused
-                              else next(done))
-            return merged
-        return results
+        if not refused:
+            return results
+        done = iter(results)
+        return [_result(None, refused[index], []) if index in refused else next(done)
+                for index in range(len(records))]
 
     def _blame(self, hook: str) -> str:
         entries = self._hooks.get(hook, [])
@@ -364,7 +378,7 @@ class ScriptHost:
                     or type(entry[3]) not in (str, type(None))
                     or type(entry[4]) not in (int, type(None))):
                 raise self._malformed(hook)
-            file = entry[3] if entry[3] is not None else self._who(hook)
+            file = _cut(entry[3], 300) if entry[3] is not None else self._who(hook)
             entries.append((entry[0], _Line(entry[1], _cut(entry[2]), file, entry[4])))
         return entries
 
@@ -396,7 +410,9 @@ class ScriptHost:
 
     def _limit(self, hook: str, kind: str, info: dict[str, Any] | None) -> ScriptLimitError:
         info = info or {}
-        file = info.get("file") if type(info.get("file")) is str else None
+        if kind not in LIMIT_KINDS:
+            raise self._malformed(hook)
+        file = _cut(info["file"], 300) if type(info.get("file")) is str else None
         line = info.get("line") if type(info.get("line")) is int else None
         who = f"script {file}" if file else self._who(hook)
         at = f" (at {file}:{line})" if file and line else ""
@@ -404,8 +420,7 @@ class ScriptHost:
         limits = self.limits
         texts = {
             "memory": f"{doing} needed more than {limits.memory_mb} MB of memory{at}",
-            "recursion": f"{doing} recursed deeper than {info.get('depth', 'the')} levels"
-                         f"{at}",
+            "recursion": f"{doing} recursed deeper than {RECURSION_LIMIT} levels{at}",
             "log": f"{doing} wrote more than {limits.max_log_lines:,} log lines{at}",
             "output": f"{doing} returned more than {_mib(limits.max_result_bytes)} for one "
                       "request",
@@ -413,7 +428,7 @@ class ScriptHost:
             "wall": f"{doing} took more than {_fmt(limits.wall_seconds)} s of wall-clock "
                     "time",
         }
-        text = texts.get(kind, f"{doing} went past the {kind} limit")
+        text = texts[kind]
         self._stop(f"{kind} limit")
         return ScriptLimitError(f"{who}: {text} (limit); the worker was stopped",
                                 file=file, line=line, hook=hook, limit=kind)
@@ -473,9 +488,10 @@ class ScriptHost:
         pending = memoryview(b"")
         received = bytearray()
         replies = 0
+        broken = False  # the worker stopped reading; its last replies may still be there
         try:
             while replies < count:
-                while True:  # fill the pipe
+                while not broken:  # fill the pipe
                     if not pending:
                         following = next(payloads, None)
                         if following is None:
@@ -486,7 +502,7 @@ class ScriptHost:
                     except BlockingIOError:
                         break
                     except OSError:
-                        raise _WorkerGone() from None
+                        broken, pending = True, memoryview(b"")
                 if len(received) >= HEADER.size:
                     (size,) = HEADER.unpack_from(received)
                     if size > cap:
@@ -577,8 +593,8 @@ class _WorkerGone(Exception):
     """The worker closed its end of a pipe."""
 
 
-def _cut(text: str) -> str:
-    return text if len(text) <= _MAX_TEXT else text[:_MAX_TEXT] + " [...]"
+def _cut(text: str, length: int = _MAX_TEXT) -> str:
+    return text if len(text) <= length else text[:length] + " [...]"
 
 
 def _mib(size: int) -> str:
@@ -609,7 +625,8 @@ def _check_record(record: dict[str, Any], max_bytes: int) -> str | None:
                 except (ArithmeticError, ValueError):
                     pass
         what = "a dict" if kind is dict else "a list"
-        return f"returned field {key!r} holding {what}; record values must be {VALUE_TYPES}"
+        return (f"returned field {_cut(repr(key), 100)} holding {what}; record values must "
+                f"be {VALUE_TYPES}")
     return None
 
 

@@ -11,9 +11,12 @@ request (a CPU-time timer of ``cpu_seconds``, SIGPROF, backed by RLIMIT_CPU, SIG
 either ends the process) and the recursion limit is low.
 
 Requests (``op``): ``init`` (scripts, settings, limits) -> ``hooks``; ``before_run``;
-``transform`` (a batch of records) -> ``r`` (record, ``null`` = skipped, ``false`` =
-failed), ``e`` (``[index, message]``), ``l`` (log lines); ``after_run`` (summary).
-A reply may instead hold ``error`` (a hook raised), ``problems`` (compile problems) or
+``transform`` (a batch of records; ``more``: a further chunk of the same call, within the
+CPU time armed for the first) -> ``r``, ``e`` (``[index, message]``) and ``l`` (log
+lines ``[index, severity, text, file, line]``); ``after_run`` (summary). Each entry of
+``r`` is ``0`` (the record came back unchanged), ``[changes]`` (only values changed or
+fields were appended), the whole record, ``null`` (skipped) or ``false`` (failed). A
+reply may instead hold ``error`` (a hook raised), ``problems`` (compile problems) or
 ``limit`` (a limit was reached; the host then stops this worker).
 
 The wire format is shared with the host: :func:`tag` / :func:`untag` carry ``Decimal``,
@@ -23,6 +26,7 @@ The wire format is shared with the host: :func:`tag` / :func:`untag` carry ``Dec
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import gc
 import math
 import operator
@@ -245,8 +249,7 @@ class _Run:
             self.limit = {"kind": "memory", "file": file, "line": line}
             return "limit", self.limit
         if isinstance(exc, RecursionError):
-            self.limit = {"kind": "recursion", "file": file, "line": line,
-                          "depth": RECURSION_LIMIT}
+            self.limit = {"kind": "recursion", "file": file, "line": line}
             return "limit", self.limit
         return "error", {"file": file, "line": line, "message": describe(exc)}
 
@@ -475,6 +478,11 @@ def _where_text(info: dict[str, Any]) -> str:
 
 def describe(exc: BaseException) -> str:
     """``ZeroDivisionError: division by zero``, cut to a readable length."""
+    if isinstance(exc, OSError):  # without the file name: paths of the server stay inside
+        if exc.errno == errno.EMFILE:
+            return ("OSError: nothing can be loaded from a file in the sandbox (a codec or "
+                    "a module the script needs is not available to scripts)")
+        return f"OSError: {exc.strerror or 'operating system error'}"
     try:
         text = str(exc)
     except Exception:  # noqa: BLE001 - a message that cannot be made is left out
@@ -518,7 +526,10 @@ def _warm_up() -> None:
     json.loads(json.dumps({"a": [1.5, None]}))
     re.compile(r"(?i)\w+\d").sub("", "ab1")
     Decimal("1.005").quantize(Decimal("0.01"))
-    "x".encode("latin-1").decode("ascii")
+    for codec in ("ascii", "latin-1", "cp1252", "cp850", "cp437", "iso8859-15", "utf-16",
+                  "utf-32", "utf-8-sig", "mac-roman"):
+        "x".encode(codec).decode(codec)
+    re.compile(r"\N{EURO SIGN}")  # loads unicodedata
     math.sqrt(2)
 
 
@@ -606,7 +617,8 @@ def main() -> int:
         message = _read_frame(stream)
         if message is None:
             return 0
-        arm_cpu(run.cpu_seconds)
+        if not message.get("more"):  # a further chunk of a batch shares the first's time
+            arm_cpu(run.cpu_seconds)
         op = message.get("op")
         try:
             if op == "transform":
