@@ -66,21 +66,25 @@ class ScriptStage:
         """Return the rows the scripts keep, how many they skipped, and the keys that failed
         (each failure is logged with the script's file and line)."""
         names = self.names
-        results = self.host.transform([dict(zip(names, row, strict=True)) for row in rows])
+        records = [dict(zip(names, row, strict=True)) for row in rows]
+        results = self.host.transform(records)
         kept: list[Row] = []
         skipped = 0
         failed: list[str | None] = []
-        for row, result in zip(rows, results, strict=True):
-            self._write(result.logs, self._key(row))
-            if result.error is not None:
+        for row, record, result in zip(rows, records, results, strict=True):
+            if result.logs:
+                self._write(result.logs, self._key(row))
+            if result.record is record:  # returned unchanged: the host hands back our dict
+                kept.append(row)
+            elif result.error is not None:
                 key = self._key(row)
                 self.log("error", f"record {key or '?'}: {result.error}", key)
                 failed.append(key)
             elif result.record is None:
                 skipped += 1
             else:
-                record = result.record
-                kept.append(tuple(record.get(name) for name in names))
+                changed = result.record
+                kept.append(tuple([changed.get(name) for name in names]))
         return kept, skipped, failed
 
     def finish(self, summary: dict[str, Any]) -> None:

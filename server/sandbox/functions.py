@@ -13,14 +13,22 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidO
 from typing import Any
 
 _DECIMAL_CACHE: dict[int, Decimal] = {}
+_FLOATS: dict[float, Decimal] = {}  # prices repeat: converting each distinct float once
+_FLOATS_MAX = 65_536
 
 
 def to_decimal(value: Any) -> Any:
     """Return floats as the Decimal they print as; leave everything else alone."""
     if type(value) is float:
-        if math.isfinite(value):
-            return Decimal(repr(value))
-        return value
+        decimal = _FLOATS.get(value)
+        if decimal is not None:
+            return decimal
+        if not math.isfinite(value) or value == 0:  # keep -0.0 apart from 0.0
+            return Decimal(repr(value)) if value == 0 else value
+        if len(_FLOATS) >= _FLOATS_MAX:
+            _FLOATS.clear()
+        decimal = _FLOATS[value] = Decimal(repr(value))
+        return decimal
     return value
 
 
