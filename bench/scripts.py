@@ -74,8 +74,9 @@ def bench_formulas(count: int) -> list[tuple[str, float, float, float]]:
         decimal_rows = [(r[0], Decimal(repr(r[1])), r[2], r[3]) for r in rows]
         code = compile(plain, "<formula>", "eval")
         k = Decimal("1.2") if "1.2" in formula else Decimal(10)
-        evaluated = _rate(lambda: [eval(code, {"r": r, "k": k}) for r in decimal_rows], count)
-        called = _rate(lambda: [function(r, k) for r in decimal_rows], count)
+        evaluated = _rate(lambda c=code, k=k, d=decimal_rows: [eval(c, {"r": r, "k": k})
+                                                                for r in d], count)
+        called = _rate(lambda f=function, k=k, d=decimal_rows: [f(r, k) for r in d], count)
         results.append((formula, engine, evaluated, called))
     return results
 
