@@ -177,6 +177,7 @@ def test_actions_lists_title_channel_tasks_and_start_mode(instance) -> None:
             "export, preview", "manual"] in cells
     assert ["erp-article-export", "Export articles", "amazon-de", "jsonl, csv, xlsx",
             "manual"] in cells
+    assert ["erp-price-list", "Reseller price list", "amazon-de", "csv", "manual"] in cells
 
 
 def test_export_has_no_secret_and_import_duplicates(instance, tmp_path: Path) -> None:
@@ -256,3 +257,20 @@ def test_article_export_writes_each_file_format(instance) -> None:
     text = csv_file.read_text(encoding="utf-8-sig")
     assert text.splitlines()[0] == "sku;ean;title;price;available"
     assert len(text.splitlines()) == len(articles) + 1
+
+
+def test_price_list_runs_the_shipped_scripts(instance) -> None:
+    home = instance.home
+    with sqlite3.connect(home / "erp.db") as db:
+        first = db.execute("SELECT min(article_no) FROM article WHERE active = 1").fetchone()[0]
+        db.execute("UPDATE article SET ean = '4006381333932' WHERE article_no = ?", (first,))
+    code, output = cli(home, "run", "erp-price-list")
+    assert code == 0, output
+    assert "skipped 1," in output
+    [price_list] = (home / "outbox").glob("price-list-*.csv")
+    lines = price_list.read_text(encoding="utf-8-sig").splitlines()[1:]
+    assert len(lines) == len(active_articles(home / "erp.db")) - 1
+    assert all(line.split(";")[3].endswith(".99") for line in lines)
+    run_id = output.split("run ", 1)[1].split()[0]
+    code, output = cli(home, "log", "--run", run_id)
+    assert first in output and "wrong check digit" in output
