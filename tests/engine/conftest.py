@@ -7,7 +7,6 @@ their tables with unique names and drop them afterwards.
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,19 +19,7 @@ from sqlalchemy.engine import Engine
 
 from server.actions.model import Action, Field, FileSource, Target, Task
 from server.errors import ConfigError
-
-POSTGRES_ENV = "SYNCCENTER_TEST_POSTGRES_URL"
-MARIADB_ENV = "SYNCCENTER_TEST_MARIADB_URL"
-EXAMPLES = {
-    POSTGRES_ENV: "postgresql+psycopg://postgres@127.0.0.1:5432/test",
-    MARIADB_ENV: "mysql+pymysql://root@127.0.0.1:3306/test",
-}
-
-BACKENDS = [
-    pytest.param("sqlite", id="sqlite"),
-    pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
-    pytest.param("mariadb", id="mariadb", marks=pytest.mark.mariadb),
-]
+from tests.databases import BACKENDS, MARIADB_ENV, POSTGRES_ENV, server_url
 
 
 def make_task(key: str = "sku", fields: tuple[str, ...] = ("sku",)) -> Task:
@@ -88,13 +75,6 @@ class FakeContext:
 @pytest.fixture
 def ctx(tmp_path: Path) -> FakeContext:
     return FakeContext(tmp_path)
-
-
-def server_url(env: str) -> str:
-    url = os.environ.get(env)
-    if not url:
-        pytest.skip(f"{env} is not set (e.g. {EXAMPLES[env]})")
-    return url
 
 
 @pytest.fixture(params=BACKENDS)

@@ -7,7 +7,6 @@ gets its own schema (PostgreSQL) or database (MariaDB), dropped afterwards.
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 
@@ -15,22 +14,7 @@ import pytest
 from sqlalchemy.engine import Engine, make_url
 
 from server.store import Store, make_engine
-
-POSTGRES_ENV = "SYNCCENTER_TEST_POSTGRES_URL"
-MARIADB_ENV = "SYNCCENTER_TEST_MARIADB_URL"
-
-BACKENDS = [
-    pytest.param("sqlite", id="sqlite"),
-    pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
-    pytest.param("mariadb", id="mariadb", marks=pytest.mark.mariadb),
-]
-
-
-def _server_url(env: str, example: str) -> str:
-    url = os.environ.get(env)
-    if not url:
-        pytest.skip(f"{env} is not set (e.g. {example})")
-    return url
+from tests.databases import BACKENDS, MARIADB_ENV, POSTGRES_ENV, server_url
 
 
 @pytest.fixture(params=BACKENDS)
@@ -47,7 +31,7 @@ def engine(backend: str, tmp_path) -> Iterator[Engine]:
         yield engine
         engine.dispose()
     elif backend == "postgres":
-        url = _server_url(POSTGRES_ENV, "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+        url = server_url(POSTGRES_ENV)
         admin = make_engine(url, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.exec_driver_sql(f"CREATE SCHEMA {name}")
@@ -62,7 +46,7 @@ def engine(backend: str, tmp_path) -> Iterator[Engine]:
                 conn.exec_driver_sql(f"DROP SCHEMA {name} CASCADE")
             admin.dispose()
     else:
-        url = _server_url(MARIADB_ENV, "mysql+pymysql://root@127.0.0.1:3306/test")
+        url = server_url(MARIADB_ENV)
         admin = make_engine(url)
         with admin.connect() as conn:
             conn.exec_driver_sql(f"CREATE DATABASE {name} CHARACTER SET utf8mb4")
