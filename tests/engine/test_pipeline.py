@@ -191,3 +191,23 @@ def test_a_script_past_its_limit_fails_the_run(instance, store) -> None:
     result = run_task(instance, store, action)
     assert result.state == "failed" and "hook.py" in result.error
     assert not (instance.folder("outbox") / "x.jsonl").exists()
+
+
+def test_csv_with_decimal_comma_for_german_excel(instance, store) -> None:
+    target = '<csv file="{outbox}/p.csv" delimiter=";" decimal=","/>'
+    result = run_task(instance, store, action(formula="A.VK1 * 1.2", target=target))
+    assert result.state == "succeeded", result.error
+    lines = (instance.folder("outbox") / "p.csv").read_text().splitlines()
+    with sqlite3.connect(instance.home / "erp.db") as db:
+        sku, price = db.execute("SELECT article_no, vk1 FROM article ORDER BY article_no "
+                                "LIMIT 1").fetchone()
+    from decimal import Decimal
+
+    expected = format(Decimal(repr(price)) * Decimal("1.2"), "f").replace(".", ",")
+    assert lines[1] == f"{sku};{expected}"
+
+
+def test_decimal_comma_cannot_be_the_delimiter(instance, store) -> None:
+    target = '<csv file="{outbox}/p.csv" delimiter="," decimal=","/>'
+    result = run_task(instance, store, action(target=target))
+    assert result.state == "failed" and "cannot also be the delimiter" in result.error

@@ -15,6 +15,9 @@ Options (attributes of the ``<target>`` element):
     Only for UTF encodings.
 ``header``
     ``true`` (default) writes the field names as the first line.
+``decimal``
+    ``.`` (default) or ``,``: the decimal separator of numbers with a fraction, ``,`` for a
+    file that German Excel opens with numbers as numbers (use it with ``delimiter=";"``).
 ``line_ending``
     ``lf`` (default: ``\\n``, what Unix tools, Python and Amazon's flat files expect) or
     ``crlf`` (``\\r\\n``, RFC 4180, older Windows software).
@@ -27,11 +30,12 @@ from __future__ import annotations
 
 import codecs
 import csv
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from server.engine.base import Row, register_target
 from server.engine.targets.atomic import FileTarget, flag_option
-from server.engine.values import text_rows
+from server.engine.values import text_rows, to_text
 from server.errors import TargetError
 from server.textutil import short
 
@@ -42,6 +46,11 @@ if TYPE_CHECKING:
 # Codecs that write their own byte order mark.
 _SELF_MARKING = {"utf-8-sig", "utf-16", "utf-32"}
 _LINE_ENDINGS = {"lf": "\n", "crlf": "\r\n"}
+_FRACTIONAL = (Decimal, float)
+
+
+def _comma(value: Decimal | float) -> str:
+    return to_text(value).replace(".", ",")
 
 
 def _delimiter(target: Target, default: str) -> str:
@@ -80,6 +89,14 @@ class DelimitedTarget(FileTarget):
             )
         self._write_bom = self.bom and codec not in _SELF_MARKING
         self.header = flag_option(target, "header", True)
+        self.decimal = target.option("decimal", ".").strip() or "."
+        if self.decimal not in (".", ","):
+            raise TargetError(f"{target.kind} target: decimal must be '.' or ',', not "
+                              f"{short(self.decimal)}", line=target.line or None)
+        if self.decimal == self.delimiter:
+            raise TargetError(f"{target.kind} target: the decimal separator cannot also be "
+                              "the delimiter; use delimiter=\";\" with decimal=\",\"",
+                              line=target.line or None)
         ending = target.option("line_ending").strip().lower() or "lf"
         if ending not in _LINE_ENDINGS:
             raise TargetError(
@@ -107,6 +124,9 @@ class DelimitedTarget(FileTarget):
     def write(self, rows: list[Row]) -> list[tuple[int, str]] | None:
         """Write a batch; records the encoding cannot hold are refused, not written."""
         self._check_widths(rows)
+        if self.decimal == ",":
+            rows = [tuple([_comma(v) if type(v) in _FRACTIONAL else v for v in row])
+                    for row in rows]
         texts = text_rows(rows)
         refused: list[tuple[int, str]] = []
         done = 0
