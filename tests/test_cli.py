@@ -270,7 +270,7 @@ def test_price_list_runs_the_shipped_scripts(instance) -> None:
     [price_list] = (home / "outbox").glob("price-list-*.csv")
     lines = price_list.read_text(encoding="utf-8-sig").splitlines()[1:]
     assert len(lines) == len(active_articles(home / "erp.db")) - 1
-    assert all(line.split(";")[3].endswith(".99") for line in lines)
+    assert all(line.split(";")[3].endswith(",99") for line in lines)
     run_id = output.split("run ", 1)[1].split()[0]
     code, output = cli(home, "log", "--run", run_id)
     assert first in output and "wrong check digit" in output
