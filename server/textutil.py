@@ -26,3 +26,12 @@ def short(value: object, limit: int = 60) -> str:
     """Return ``repr(value)`` cut to ``limit`` characters, for quoting bad input."""
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+_DRIVER_EXTRAS = {"postgresql": "postgres", "mysql": "mysql", "mariadb": "mysql"}
+
+
+def driver_hint(backend: str) -> str:
+    """Return how to install the missing driver of a database backend, or ``""``."""
+    extra = _DRIVER_EXTRAS.get(backend)
+    return f"; install it with pip install 'synccenter[{extra}]'" if extra else ""

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from server.errors import SourceError
+from server.textutil import driver_hint
 
 _ENGINES: dict[str, Engine] = {}
 _LOCK = threading.Lock()
@@ -42,7 +43,8 @@ def engine_for(name: str, url: str) -> Engine:
             engine = create_engine(parsed, pool_pre_ping=parsed.get_backend_name() != "sqlite")
         except (NoSuchModuleError, ImportError) as exc:
             raise SourceError(
-                f"connection {name!r} ({shown}): the database driver is not installed: {exc}",
+                f"connection {name!r} ({shown}): the database driver is not installed: {exc}"
+                f"{driver_hint(parsed.get_backend_name())}",
                 connection=name,
             ) from None
         _ENGINES[url] = engine

@@ -14,6 +14,7 @@ import logging
 import time
 import traceback
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -179,15 +180,14 @@ def _execute(
         target = _open_target(task, ctx)
         try:
             target.open(mapping.names)
-            if action.scripts:
-                stage = ScriptStage(instance, action, mapping.names, task.key, book.add)
-                with stage:
-                    _stream(action, source, mapping, target, keys, result, book, progress,
-                            total, stage)
+            stage = (ScriptStage(instance, action, mapping.names, task.key, book.add)
+                     if action.scripts else None)
+            with stage or nullcontext():
+                _stream(action, source, mapping, target, keys, result, book, progress, total,
+                        stage)
+                if stage is not None:
                     stage.finish({"read": result.read, "written": result.written,
                                   "skipped": result.skipped, "failed": result.failed})
-            else:
-                _stream(action, source, mapping, target, keys, result, book, progress, total)
             result.artefacts = target.commit()
         except BaseException:
             target.abort()

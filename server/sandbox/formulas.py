@@ -14,10 +14,8 @@ formula text, so a failure at run time can be traced back to the column that fai
 from __future__ import annotations
 
 import ast
-import io
 import operator
 import re
-import tokenize
 import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -230,12 +228,6 @@ def _absolute_column(source: str, line: int, column: int) -> int:
     lines = source.split("\n")
     line = max(1, min(line, len(lines)))
     return sum(len(text) + 1 for text in lines[: line - 1]) + column
-
-
-def formula_tokens(source: str) -> list[str]:
-    """Return the tokens of a formula (used by editors for highlighting)."""
-    readline = io.StringIO(source).readline
-    return [tok.string for tok in tokenize.generate_tokens(readline) if tok.string.strip()]
 
 
 # ----- compiling generated functions ------------------------------------------------

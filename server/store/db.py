@@ -20,6 +20,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from server.errors import SyncCenterError
 from server.store import log
+from server.textutil import driver_hint
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -62,9 +63,7 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
     try:
         return create_engine(url, **kwargs)
     except ImportError as exc:
-        extra = {"postgresql": "postgres", "mysql": "mysql", "mariadb": "mysql"}.get(
-            url.get_backend_name(), "")
-        hint = f"; install it with pip install 'synccenter[{extra}]'" if extra else ""
+        hint = driver_hint(url.get_backend_name())
         raise StoreError(f"the state store {url.render_as_string(hide_password=True)} needs "
                          f"a database driver that is not installed ({exc}){hint}") from None
 
