@@ -45,3 +45,27 @@ def test_script_test_prints_records_and_logs(tmp_path: Path) -> None:
     prices = [json.loads(line)["price"] for line in result.stdout.splitlines()
               if line.startswith("{")]
     assert prices == [19.99, 5.99]
+
+
+def test_script_test_evaluates_a_formula_with_the_script_functions(tmp_path: Path) -> None:
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text('{"BRAND": "Acme", "TITLE": "Trail shoe", "COLOUR": "blue", "SIZE": 42}\n'
+                    '{"BRAND": "Acme", "TITLE": "Acme Trail shoe blue", "COLOUR": "blue"}\n'
+                    '{"BRAND": null, "TITLE": "x", "SIZE": 10}\n')
+    script = str(SCRIPTS / "listing_title.py")
+    formula = "listing_title(A.BRAND, A.TITLE, A.COLOUR, A.SIZE)"
+    result = CliRunner().invoke(main, ["script", "test", script, "--rows", str(rows),
+                                       "--formula", formula])
+    assert result.exit_code == 0, result.output
+    values = [json.loads(line)["value"] for line in result.stdout.splitlines()]
+    assert values == ["Acme Trail shoe, blue, 42", "Acme Trail shoe blue", "x, 10"]
+
+    result = CliRunner().invoke(main, ["script", "test", script, "--rows", str(rows),
+                                       "--formula", "listing_title(A.TITLE) * A.SIZE"])
+    assert result.exit_code == 1
+    assert "record 2:" in result.stderr and "TypeError" in result.stderr
+
+    result = CliRunner().invoke(main, ["script", "test", script, "--rows", str(rows),
+                                       "--formula", "listing_titel(A.TITLE)"])
+    assert result.exit_code == 1
+    assert "did you mean 'listing_title'" in result.output

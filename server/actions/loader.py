@@ -76,7 +76,12 @@ def _build(tree: etree._ElementTree, file: str,
                 f"and write value=\"${{secret:{name}}}\" here")))
         settings[name] = value
 
-    tasks = tuple(_task(node, file, lines, problems) for node in root.iterfind(f"{_NS}task"))
+    # Formulas may call the functions of a 'functions' script; which ones is checked when
+    # a run starts and reads the script (the scripts folder belongs to the instance).
+    helpers = None if any(n.get("hook") == "functions"
+                          for n in root.iterfind(f"{_NS}script")) else ()
+    tasks = tuple(_task(node, file, lines, problems, helpers)
+                  for node in root.iterfind(f"{_NS}task"))
     schedule = _schedule(root.find(f"{_NS}schedule"), file, problems)
     scripts = tuple(ScriptHook(hook=n.get("hook", ""), src=n.get("src", ""),
                                line=n.sourceline or 0) for n in root.iterfind(f"{_NS}script"))
@@ -98,7 +103,8 @@ def _build(tree: etree._ElementTree, file: str,
     return action, problems
 
 
-def _task(node: etree._Element, file: str, lines: list[str], problems: list[Problem]) -> Task:
+def _task(node: etree._Element, file: str, lines: list[str], problems: list[Problem],
+          helpers: tuple[()] | None) -> Task:
     source_node = next(iter(node.find(f"{_NS}source")))
     source: SqlSource | FileSource
     kind = etree.QName(source_node).localname
@@ -127,7 +133,7 @@ def _task(node: etree._Element, file: str, lines: list[str], problems: list[Prob
                               else "", line=selection_node.sourceline or 0)
         if filter_node is not None:
             _check_formula(selection.filter, "selection filter", filter_node, file, lines,
-                               problems)
+                           problems, helpers)
 
     fields = []
     for field_node in node.iterfind(f"{_NS}fields/{_NS}field"):
@@ -139,7 +145,8 @@ def _task(node: etree._Element, file: str, lines: list[str], problems: list[Prob
         field = Field(name=field_node.get("name", ""), kind=kind,  # type: ignore[arg-type]
                       value=value, line=field_node.sourceline or 0)
         if kind == "formula":
-            _check_formula(value, f"field {field.name!r}", value_node, file, lines, problems)
+            _check_formula(value, f"field {field.name!r}", value_node, file, lines, problems,
+                           helpers)
         fields.append(field)
 
     target_node = next(iter(node.find(f"{_NS}target")))
@@ -174,9 +181,9 @@ def _schedule(node: etree._Element | None, file: str, problems: list[Problem]) -
 
 
 def _check_formula(source: str, what: str, node: etree._Element, file: str,
-                   lines: list[str], problems: list[Problem]) -> None:
+                   lines: list[str], problems: list[Problem], helpers: tuple[()] | None) -> None:
     try:
-        parse_formula(source, None, what=what)
+        parse_formula(source, None, what=what, helpers=helpers)
     except FormulaError as exc:
         line, column = _formula_position(node, lines, source, exc.context.get("column", 1))
         problems.append(Problem(file, line, column, exc.message))

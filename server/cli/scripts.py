@@ -55,14 +55,21 @@ def check_command(files: tuple[str, ...]) -> None:
               help="Run only this hook [default: every hook the script has].")
 @click.option("--settings", "settings_file", type=click.Path(exists=True, dir_okay=False),
               help="Settings for ctx.settings, as a JSON object or a TOML table.")
+@click.option("--formula", metavar="EXPR",
+              help="Instead of the hooks, evaluate this formula over each record with the "
+                   "script's functions, as a 'functions' script offers them; prints "
+                   '{"value": ...} per record.')
 def test_command(file: str, rows_file: str | None, hook: str | None,
-                 settings_file: str | None) -> None:
+                 settings_file: str | None, formula: str | None) -> None:
     """Run a script on sample records: records to stdout as JSON lines, its log to stderr."""
     from server.sandbox.scripts import ScriptHost
 
     source = Path(file).read_text(encoding="utf-8")
     settings = _settings(settings_file)
     records = _records(rows_file) if rows_file else []
+    if formula is not None:
+        _test_formula(file, source, settings, records, formula)
+        return
     summary = {"read": len(records), "written": 0, "skipped": 0, "failed": 0}
     with ScriptHost([(Path(file).name, source)], settings) as host:  # starts the worker
         hooks = host.hooks() if hook is None else {hook} & host.hooks()
@@ -90,6 +97,43 @@ def test_command(file: str, rows_file: str | None, hook: str | None,
     click.echo(f"{summary['read']} records in, {summary['written']} out, {summary['skipped']} "
                f"skipped, {summary['failed']} failed", err=True)
     if summary["failed"]:
+        raise SystemExit(EXIT_FAILED)
+
+
+def _test_formula(file: str, source: str, settings: dict[str, str],
+                  records: list[dict[str, Any]], formula: str) -> None:
+    """Evaluate ``formula`` over ``records`` in a worker that offers the script's functions."""
+    from server.actions.model import Field
+    from server.engine.mapping import FieldList, Mapping
+    from server.sandbox.scripts import ScriptHost
+
+    name = Path(file).name
+    columns = list(dict.fromkeys(key for record in records for key in record))
+    failed = 0
+    with ScriptHost([(name, source)], settings, helpers=(name,)) as host:
+        _print_logs(host.start_logs)
+        task = FieldList("test", "value", (Field("value", "formula", formula),))
+        mapping = Mapping(task, columns, helpers=host.functions() or ("",))
+        if not mapping.remote:
+            raise click.ClickException(f"the formula calls none of the functions of {file}: "
+                                       f"{', '.join(host.functions()) or 'it has none'}")
+        host.set_mapping(mapping.spec())
+        for start in range(0, len(records), BATCH):
+            part = records[start:start + BATCH]
+            mapped = host.map([tuple(r.get(c) for c in columns) for r in part])
+            _print_logs([line for _index, line in mapped.logs])
+            for index, entry in enumerate(mapped.rows):
+                if type(entry) is tuple:
+                    sys.stdout.buffer.write(orjson.dumps({"value": entry[0]}, default=_json)
+                                            + b"\n")
+                else:
+                    failed += 1
+                    for _field, message in mapped.failures[index][1]:
+                        click.echo(f"error: record {start + index + 1}: {message}", err=True)
+    sys.stdout.flush()
+    click.echo(f"{len(records)} records in, {len(records) - failed} values, {failed} failed",
+               err=True)
+    if failed:
         raise SystemExit(EXIT_FAILED)
 
 

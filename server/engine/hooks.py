@@ -4,21 +4,30 @@
 ``before_run`` once, ``transform`` per batch of mapped records, ``after_run`` at the end,
 and turns what the scripts log into logbook messages. A record a script skips counts as
 skipped, one it fails on counts as failed; a script past one of its limits fails the run.
+
+The functions of ``functions`` scripts are offered to the task's formulas
+(``helper_names``); a mapping whose formulas call one runs in the worker too (``map``).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 from server.actions.model import Action
 from server.config import Instance
 from server.engine.base import Row
+from server.engine.mapping import Mapping
 from server.errors import RunError
+from server.sandbox.functions import SAFE_FUNCTIONS
+from server.sandbox.policy import helper_names
+from server.sandbox.results import MappedBatch
 from server.sandbox.scripts import Limits, LogLine, ScriptHost
 
 Log = Callable[[str, str, "str | None"], None]
 _SEVERITIES = {"debug", "info", "warning", "error"}
+_GENERATED = re.compile(r"sc_.*|c\d+|k\d+_\d+|kf_\d+|A")  # names of the generated code
 
 
 def limits_of(action: Action) -> Limits:
@@ -33,12 +42,13 @@ def limits_of(action: Action) -> Limits:
 class ScriptStage:
     """The scripts of one run; use as a context manager around the record loop."""
 
-    def __init__(self, instance: Instance, action: Action, names: list[str], key: str,
-                 log: Log) -> None:
+    def __init__(self, instance: Instance, action: Action, key: str, log: Log) -> None:
         self.action = action
-        self.names = names
-        self.key_index = names.index(key) if key in names else None
+        self.key = key
         self.log = log
+        self.names: list[str] = []
+        self.key_index: int | None = None
+        self.mapping: Mapping | None = None
         scripts = []
         for script in action.scripts:
             path = instance.scripts_dir / script.src
@@ -48,19 +58,60 @@ class ScriptStage:
                 raise RunError(f"action {action.id!r} names the script {script.src!r}, which "
                                f"cannot be read from {instance.scripts_dir}: {exc}",
                                action_id=action.id, file=str(path)) from None
+        helper_files = tuple(dict.fromkeys(s.src for s in action.scripts
+                                           if s.hook == "functions"))
+        self.helper_names = self._helpers(scripts, helper_files)
         settings = {k: instance.expand(v, f"setting {k!r}") for k, v in action.settings.items()}
-        self.host = ScriptHost(scripts, settings, limits_of(action), key_field=key)
+        self.host = ScriptHost(scripts, settings, limits_of(action), key_field=key,
+                               helpers=helper_files)
         self.has_transform = False
+
+    def _helpers(self, scripts: list[tuple[str, str]], files: tuple[str, ...]) -> list[str]:
+        names: dict[str, str] = {}
+        for file, source in scripts:
+            if file not in files:
+                continue
+            for name in helper_names(source):
+                if name in SAFE_FUNCTIONS or _GENERATED.fullmatch(name):
+                    what = ("a function formulas already have" if name in SAFE_FUNCTIONS
+                            else "a name the generated code uses")
+                    raise RunError(f"script {file} defines {name}(), {what}; rename it",
+                                   action_id=self.action.id, file=file)
+                names.setdefault(name, file)
+        return sorted(names)
+
+    def bind(self, mapping: Mapping) -> None:
+        """Tell the stage the task's mapping (before the stage is entered)."""
+        self.mapping = mapping
+        self.names = mapping.names
+        self.key_index = self.names.index(self.key) if self.key in self.names else None
 
     def __enter__(self) -> ScriptStage:
         self.host.start()
         self.has_transform = "transform" in self.host.hooks()
+        if self.mapping is not None and self.mapping.remote:
+            self.host.set_mapping(self.mapping.spec())
         if "before_run" in self.host.hooks():
             self._write(self.host.before_run())
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.host.close()
+
+    def map(self, rows: list[Row]) -> MappedBatch:
+        """Map source rows in the worker (a remote mapping); log what the functions log."""
+        assert self.mapping is not None
+        mapped = self.host.map(rows)
+        for index, line in mapped.logs:
+            key = None
+            if index >= 0:
+                entry = mapped.rows[index]
+                if type(entry) is tuple:
+                    key = self.mapping.key_of_output(entry)
+                elif index in mapped.failures:
+                    key = mapped.failures[index][0]
+            self._write([line], key)
+        return mapped
 
     def transform(self, rows: list[Row]) -> tuple[list[Row], int, list[str | None]]:
         """Return the rows the scripts keep, how many they skipped, and the keys that failed

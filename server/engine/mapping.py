@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import ast
 import copy
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,38 +45,66 @@ class FieldFailure:
     column: int | None
 
 
-class Mapping:
-    """The compiled fields (and selection filter) of a task over a source's columns."""
+@dataclass(frozen=True)
+class FieldList:
+    """What a mapping needs of a task; the script worker rebuilds a mapping from it."""
 
-    def __init__(self, task: Task, columns: Sequence[str], filter_source: str = "") -> None:
+    id: str
+    key: str
+    used_fields: tuple[Field, ...]
+
+
+Helpers = Collection[str] | dict[str, Callable[..., Any]]
+
+
+class Mapping:
+    """The compiled fields (and selection filter) of a task over a source's columns.
+
+    ``helpers`` are the functions of the action's ``functions`` scripts that formulas may
+    call. Given by name only (in the host), a mapping whose formulas call one of them is
+    ``remote``: it is checked here but runs in the script worker (``spec`` describes it
+    there), where the worker builds it again with the functions themselves.
+    """
+
+    def __init__(self, task: Task | FieldList, columns: Sequence[str], filter_source: str = "",
+                 helpers: Helpers = (),
+                 locate: Callable[[BaseException], str] | None = None) -> None:
         self.task = task
         self.columns = list(columns)
         self.fields: list[Field] = list(task.used_fields)
         self.names = [f.name for f in self.fields]
+        self.filter_source = filter_source
+        self._locate = locate
         self._parsed: dict[str, ParsedFormula] = {}
         self._copies: dict[str, int] = {}
         constants: dict[str, Any] = {}
+        helper_names = list(helpers)
+        used: set[str] = set()
 
         for number, item in enumerate(self.fields):
             what = f"field {item.name!r}"
             if item.kind == "formula":
-                parsed = parse_formula(
-                    item.value, self.columns, what=what, constant_prefix=f"k{number}_"
-                )
+                parsed = parse_formula(item.value, self.columns, what=what,
+                                       constant_prefix=f"k{number}_", helpers=helper_names)
                 self._parsed[item.name] = parsed
                 constants.update(parsed.constants)
+                used |= parsed.helpers
             elif item.kind == "column":
                 self._copies[item.name] = self._column_index(item)
 
         self._filter: ParsedFormula | None = None
         if filter_source.strip():
-            self._filter = parse_formula(
-                filter_source, self.columns, what="selection filter", constant_prefix="kf_"
-            )
+            self._filter = parse_formula(filter_source, self.columns, what="selection filter",
+                                         constant_prefix="kf_", helpers=helper_names)
             constants.update(self._filter.constants)
+            used |= self._filter.helpers
 
-        functions = self._compile(constants)
-        self.map = functions["sc_map"]
+        self.remote = bool(used) and not isinstance(helpers, dict)
+        functions: dict[str, Any] = {}
+        if not self.remote:
+            callables = {n: helpers[n] for n in used} if isinstance(helpers, dict) else {}
+            functions = self._compile(constants, callables)
+        self.map = functions.get("sc_map")
         self.filter = functions.get("sc_filter")
         self._singles = {
             name: functions[f"sc_f{i}"]
@@ -85,6 +113,24 @@ class Mapping:
         }
         self._key_index = self.names.index(task.key) if task.key in self.names else None
         self._key_function = self._singles.get(task.key)
+
+    def spec(self) -> dict[str, Any]:
+        """What the script worker needs to build this mapping again (plain data)."""
+        return {"task": self.task.id, "key": self.task.key, "columns": self.columns,
+                "filter": self.filter_source,
+                "fields": [[f.name, f.kind, f.value] for f in self.fields]}
+
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any], helpers: dict[str, Callable[..., Any]],
+                  locate: Callable[[BaseException], str] | None = None) -> Mapping:
+        fields = tuple(Field(name, kind, value) for name, kind, value in spec["fields"])
+        return cls(FieldList(spec["task"], spec["key"], fields), spec["columns"],
+                   spec["filter"], helpers, locate)
+
+    @property
+    def keys_before_mapping(self) -> bool:
+        """Whether ``key_of`` can read a record's key before it is mapped."""
+        return not (self.remote and self.task.key in self._parsed)
 
     # ----- running ---------------------------------------------------------------------
 
@@ -95,6 +141,8 @@ class Mapping:
                 value = row[self._copies[self.task.key]]
             elif self._key_function is not None:
                 value = self._key_function(row)
+            elif self.task.key in self._parsed:  # a remote mapping: known once mapped
+                return None
             else:
                 item = next((f for f in self.fields if f.name == self.task.key), None)
                 value = item.value if item is not None else None
@@ -107,6 +155,15 @@ class Mapping:
         if self._key_index is None or out[self._key_index] is None:
             return None
         return str(out[self._key_index])
+
+    def failures(self, row: Row, exc: BaseException) -> list[FieldFailure]:
+        """Return what failed for ``row``: the selection filter or the fields."""
+        if self.filter is not None:
+            try:
+                self.filter(row)
+            except Exception as filter_error:  # noqa: BLE001 - the filter is what failed
+                return [self.diagnose_filter(row, filter_error)]
+        return self.diagnose(row, exc)
 
     def diagnose(self, row: Row, exc: BaseException) -> list[FieldFailure]:
         """Return the fields that fail for ``row`` (``exc`` is the fast path's error)."""
@@ -145,6 +202,8 @@ class Mapping:
             hint = "; hint: a column holds text, use num(A.COLUMN) to read it as a number"
         if DECIMAL_COMMA.search(parsed.source):
             hint += "; hint: the decimal separator in formulas is a point: 1.2, not 1,2"
+        if self._locate is not None and parsed.helpers:
+            hint += self._locate(error)
         return (
             f"formula {parsed.source!r} failed{where}: {type(error).__name__}: {error}"
             f" ({values or 'no columns'}){hint}"
@@ -165,7 +224,8 @@ class Mapping:
             field=item.name,
         )
 
-    def _compile(self, constants: dict[str, Any]) -> dict[str, Any]:
+    def _compile(self, constants: dict[str, Any],
+                 helpers: dict[str, Callable[..., Any]]) -> dict[str, Any]:
         body: list[ast.stmt] = [
             self._function("sc_map", self._all_values(), self._formula_columns())
         ]
@@ -180,7 +240,7 @@ class Mapping:
                 self._function("sc_filter", copy.deepcopy(self._filter.expr), self._filter.columns)
             )
         module = ast.Module(body=body, type_ignores=[])
-        extra = dict(constants, sc_dec=to_decimal)
+        extra = dict(helpers, **constants, sc_dec=to_decimal)
         return compile_functions(module, f"<fields of task {self.task.id}>", extra)
 
     def _formula_columns(self) -> set[int]:

@@ -24,7 +24,7 @@ from server.engine import log
 from server.engine.base import SOURCES, TARGETS, Artefact, Row, SourceReader, TargetWriter
 from server.engine.context import TaskContext
 from server.engine.hooks import ScriptStage
-from server.engine.mapping import FieldFailure, Mapping
+from server.engine.mapping import Mapping
 from server.engine.selection import KeySelection, read_keys
 from server.errors import RunError, SyncCenterError
 from server.store import MessageIn, Store
@@ -176,12 +176,14 @@ def _execute(
     try:
         total = source.count() if progress else None
         keys = _static_keys(task, ctx, selection)
-        mapping = Mapping(task, source.columns, task.selection.filter if task.selection else "")
+        stage = ScriptStage(instance, action, task.key, book.add) if action.scripts else None
+        mapping = Mapping(task, source.columns, task.selection.filter if task.selection else "",
+                          helpers=stage.helper_names if stage is not None else ())
+        if stage is not None:
+            stage.bind(mapping)
         target = _open_target(task, ctx)
         try:
             target.open(mapping.names)
-            stage = (ScriptStage(instance, action, mapping.names, task.key, book.add)
-                     if action.scripts else None)
             with stage or nullcontext():
                 _stream(action, source, mapping, target, keys, result, book, progress, total,
                         stage)
@@ -252,27 +254,15 @@ def _stream(
     total: int | None,
     stage: ScriptStage | None = None,
 ) -> None:
-    map_row, keep = mapping.map, mapping.filter
     scripted = stage is not None and stage.has_transform
     stop = action.on_error == "stop"
     for batch in source.batches():
         result.read += len(batch)
-        out: list[Row] = []
-        for row in batch:
-            if keys is not None:
-                key = mapping.key_of(row)
-                if key not in keys.keys:
-                    result.skipped += 1
-                    continue
-                keys.seen.add(key)
-            try:
-                if keep is not None and not keep(row):
-                    result.skipped += 1
-                    continue
-                out.append(map_row(row))
-            except Exception as exc:  # noqa: BLE001 - logged against the record below
-                _record_failed(mapping, row, exc, keep is not None, result, book)
-                _check_limits(action, result, stop)
+        if mapping.remote:
+            assert stage is not None
+            out = _map_remote(action, stage, mapping, batch, keys, result, book, stop)
+        else:
+            out = _map_local(action, mapping, batch, keys, result, book, stop)
         if out and scripted:
             out, skipped, failed = stage.transform(out)
             result.skipped += skipped
@@ -291,22 +281,71 @@ def _stream(
             progress(result.read, total)
 
 
-def _record_failed(
-    mapping: Mapping, row: Row, exc: Exception, has_filter: bool, result: RunResult, book: _Logbook
-) -> None:
-    result.failed += 1
+def _selected(mapping: Mapping, row: Row, keys: _Keys | None, result: RunResult) -> bool:
+    """Whether the run's key selection keeps ``row`` (counted as skipped when not)."""
+    if keys is None:
+        return True
     key = mapping.key_of(row)
-    failures: list[FieldFailure] = []
-    if has_filter and mapping.filter is not None:
+    if key not in keys.keys:
+        result.skipped += 1
+        return False
+    keys.seen.add(key)
+    return True
+
+
+def _map_local(action: Action, mapping: Mapping, batch: list[Row], keys: _Keys | None,
+               result: RunResult, book: _Logbook, stop: bool) -> list[Row]:
+    map_row, keep = mapping.map, mapping.filter
+    assert map_row is not None
+    out: list[Row] = []
+    for row in batch:
+        if keys is not None and not _selected(mapping, row, keys, result):
+            continue
         try:
-            mapping.filter(row)
-        except Exception as filter_error:  # noqa: BLE001 - the filter is what failed
-            failures = [mapping.diagnose_filter(row, filter_error)]
-    if not failures:
-        failures = mapping.diagnose(row, exc)
-    for failure in failures:
-        prefix = f"field {failure.field!r}: " if failure.field else ""
-        book.add("error", f"record {key or '?'}: {prefix}{failure.message}", key, failure.field)
+            if keep is not None and not keep(row):
+                result.skipped += 1
+                continue
+            out.append(map_row(row))
+        except Exception as exc:  # noqa: BLE001 - logged against the record below
+            result.failed += 1
+            key = mapping.key_of(row)
+            _log_failures(book, key, [(f.field, f.message) for f in mapping.failures(row, exc)])
+            _check_limits(action, result, stop)
+    return out
+
+
+def _map_remote(action: Action, stage: ScriptStage, mapping: Mapping, batch: list[Row],
+                keys: _Keys | None, result: RunResult, book: _Logbook, stop: bool) -> list[Row]:
+    """Map a batch in the script worker: formulas that call the scripts' functions."""
+    early = keys is not None and mapping.keys_before_mapping
+    rows = [row for row in batch if _selected(mapping, row, keys, result)] if early else batch
+    mapped = stage.map(rows)
+    out: list[Row] = []
+    for index, entry in enumerate(mapped.rows):
+        if entry is None:
+            result.skipped += 1
+        elif entry is False or entry is True:
+            result.failed += 1
+            key, failures = mapped.failures[index]
+            _log_failures(book, key if key is not None else mapping.key_of(rows[index]),
+                          failures)
+            _check_limits(action, result, stop)
+        elif keys is not None and not early:
+            key = mapping.key_of_output(entry)
+            if key not in keys.keys:
+                result.skipped += 1
+                continue
+            keys.seen.add(key)
+            out.append(entry)
+        else:
+            out.append(entry)
+    return out
+
+
+def _log_failures(book: _Logbook, key: str | None, failures: list[tuple[str, str]]) -> None:
+    for field_name, message in failures:
+        prefix = f"field {field_name!r}: " if field_name else ""
+        book.add("error", f"record {key or '?'}: {prefix}{message}", key, field_name)
 
 
 def _check_limits(action: Action, result: RunResult, stop: bool) -> None:

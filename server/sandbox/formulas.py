@@ -17,7 +17,7 @@ import ast
 import operator
 import re
 import types
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -43,6 +43,7 @@ class ParsedFormula:
     expr: ast.expr
     columns: set[int] = field(default_factory=set)
     constants: dict[str, Decimal] = field(default_factory=dict)
+    helpers: set[str] = field(default_factory=set)  # script functions the formula calls
 
 
 def column_var(index: int) -> str:
@@ -50,11 +51,14 @@ def column_var(index: int) -> str:
 
 
 def parse_formula(source: str, columns: Sequence[str] | None, *, what: str,
-                  constant_prefix: str = "k") -> ParsedFormula:
+                  constant_prefix: str = "k",
+                  helpers: Collection[str] | None = ()) -> ParsedFormula:
     """Check ``source`` and rewrite it over ``columns`` (the source's column names).
 
     With ``columns=None`` any ``A.NAME`` is accepted: that checks a formula before the
-    source's columns are known (``synccenter validate``).
+    source's columns are known (``synccenter validate``). ``helpers`` names the functions
+    of the action's ``functions`` scripts the formula may call; ``None`` accepts any called
+    name (the scripts are not read when an action file alone is checked).
 
     ``what`` names the formula in messages, e.g. ``"field 'price'"``. Raises
     ``FormulaError`` with the column (1-based, in ``source``) of the problem.
@@ -79,7 +83,7 @@ def parse_formula(source: str, columns: Sequence[str] | None, *, what: str,
 
     parsed = ParsedFormula(source, tree.body)
     resolver = _Rewriter(source, None if columns is None else list(columns), what, parsed,
-                         constant_prefix)
+                         constant_prefix, helpers)
     parsed.expr = resolver.visit(tree.body)
     if isinstance(parsed.expr, ast.Tuple) and DECIMAL_COMMA.search(source):
         raise FormulaError(f"{what}: formula {source!r} gives several values, not one"
@@ -97,7 +101,8 @@ def _check_policy(source: str, what: str) -> None:
 
 class _Rewriter(ast.NodeTransformer):
     def __init__(self, source: str, columns: list[str] | None, what: str,
-                 parsed: ParsedFormula, prefix: str) -> None:
+                 parsed: ParsedFormula, prefix: str,
+                 helpers: Collection[str] | None = ()) -> None:
         self.source = source
         self.any_column = columns is None
         self.columns = columns or []
@@ -107,6 +112,9 @@ class _Rewriter(ast.NodeTransformer):
         self.what = what
         self.parsed = parsed
         self.prefix = prefix
+        self.helpers = helpers
+        self.called = {node.func.id for node in ast.walk(parsed.expr)
+                       if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
         # Names bound by comprehensions ([x * 2 for x in ...]) are the formula's own.
         self.bound = {
             target.id
@@ -129,10 +137,18 @@ class _Rewriter(ast.NodeTransformer):
     def visit_Name(self, node: ast.Name) -> ast.AST:
         if node.id == RECORD:
             self._fail(node, "A is the whole record; name a column, e.g. A.VK1")
-        if node.id not in SAFE_FUNCTIONS and node.id not in self.bound:
-            hint = did_you_mean(node.id, [*SAFE_FUNCTIONS, *(f"A.{c}" for c in self.columns)])
-            self._fail(node, f"unknown name {node.id!r}{hint}; a formula may use A.COLUMN "
-                             f"and the functions {', '.join(sorted(_callables()))}")
+        if node.id in SAFE_FUNCTIONS or node.id in self.bound:
+            return node
+        if node.id in self.called and (self.helpers is None or node.id in self.helpers):
+            self.parsed.helpers.add(node.id)
+            return node
+        helpers = sorted(self.helpers or ())
+        known = [*SAFE_FUNCTIONS, *helpers, *(f"A.{c}" for c in self.columns)]
+        scripts = (f" and the functions of the action's scripts: {', '.join(helpers)}"
+                   if helpers else "")
+        self._fail(node, f"unknown name {node.id!r}{did_you_mean(node.id, known)}; a formula "
+                         f"may use A.COLUMN, the functions "
+                         f"{', '.join(sorted(_callables()))}{scripts}")
         return node
 
     def visit_Constant(self, node: ast.Constant) -> ast.AST:

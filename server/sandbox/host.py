@@ -36,9 +36,10 @@ import orjson
 
 from server.sandbox import log
 from server.sandbox.limits import Limits
-from server.sandbox.protocol import HEADER, encodable, encode
+from server.sandbox.protocol import HEADER, encodable, encodable_rows, encode
 from server.sandbox.results import (
     LogLine,
+    MappedBatch,
     RecordResult,
     ReplyChecks,
     ScriptError,
@@ -63,11 +64,15 @@ class ScriptHost(ReplyChecks):
     current folder on the path), no bytecode writes."""
 
     def __init__(self, scripts: list[tuple[str, str]], settings: dict[str, str],
-                 limits: Limits = Limits(), key_field: str | None = None) -> None:  # noqa: B008
+                 limits: Limits = Limits(), key_field: str | None = None,  # noqa: B008
+                 helpers: tuple[str, ...] = ()) -> None:
         names = [file for file, _source in scripts]
         if len(set(names)) != len(names):
             raise ValueError("two scripts have the same file name")
         self.scripts = list(scripts)
+        self.helper_files = tuple(helpers)  # scripts whose functions formulas may call
+        self._functions: list[str] = []
+        self._width = 0  # fields of the mapping set with set_mapping()
         self.settings = dict(settings)
         self.limits = limits
         self.key_field = key_field
@@ -134,7 +139,8 @@ class ScriptHost(ReplyChecks):
             "cpu_seconds", "memory_mb", "max_result_bytes", "max_log_lines",
             "max_record_bytes")}
         reply = self._request({"op": "init", "scripts": self.scripts,
-                               "settings": self.settings, "limits": limits}, "start")
+                               "settings": self.settings, "limits": limits,
+                               "helpers": list(self.helper_files)}, "start")
         if "problems" in reply:
             problems = self._problems(reply["problems"])
             first = problems[0]
@@ -155,6 +161,15 @@ class ScriptHost(ReplyChecks):
                         or type(entry[1]) is not int):
                     raise self._malformed("start")
                 self._hooks.setdefault(entry[0], []).append((file, entry[1]))
+
+        functions = reply.get("functions", [])
+        if type(functions) is not list or any(type(f) is not str for f in functions):
+            raise self._malformed("start")
+        self._functions = functions
+
+    def functions(self) -> list[str]:
+        """The functions of the ``helpers`` scripts that formulas may call."""
+        return list(self._functions)
 
     def hooks(self) -> set[str]:
         """Which of before_run, transform and after_run the scripts define."""
@@ -225,6 +240,28 @@ class ScriptHost(ReplyChecks):
             payload = encode({"op": "transform", "more": more, "records": [
                 record for index, record in enumerate(converted) if index not in bad]})
         return payload
+
+    # -- formulas that call script functions ----------------------------------------
+
+    def set_mapping(self, spec: dict[str, Any]) -> None:
+        """Build a task's mapping in the worker (``Mapping.spec()``) for :meth:`map`."""
+        self._require_started("functions")
+        reply = self._request({"op": "mapping", "spec": spec}, "functions")
+        self._check_outcome(reply, "functions", self._logs(reply.get("logs", []), "functions"))
+        self._width = len(spec["fields"])
+
+    def map(self, rows: list[tuple[Any, ...]]) -> MappedBatch:
+        """Map source rows in the worker with the mapping given to :meth:`set_mapping`."""
+        self._require_started("functions")
+        refused: dict[int, str] = {}
+        try:
+            payload = encode({"op": "map", "rows": rows})
+        except TypeError:
+            sendable, refused = encodable_rows(rows)
+            payload = encode({"op": "map", "rows": sendable})
+        reply = self._exchange(payload, "functions")
+        self._check_outcome(reply, "functions")
+        return self._mapped(reply, len(rows) - len(refused), self._width).merge(refused)
 
     # -- talking to the worker -------------------------------------------------------
 

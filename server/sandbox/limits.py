@@ -47,6 +47,7 @@ def warm_up() -> None:
     import statistics
     import time
 
+    import server.engine.mapping
     import server.sandbox.guards
     import server.sandbox.policy  # noqa: F401 - imported for Run.init()
 

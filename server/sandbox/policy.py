@@ -397,6 +397,23 @@ def compile_script(source: str, filename: str) -> tuple[types.CodeType | None, l
     return code, []
 
 
+def helper_names(source: str) -> list[str]:
+    """The functions a ``functions`` script offers to formulas, read from its source.
+
+    They are the top-level ``def`` statements that are not hooks (a script's names cannot
+    start with ``_``, so every such function is offered). Nothing runs here; a script that
+    does not parse offers none (the worker reports its problems when it compiles it).
+    """
+    if len(source) > MAX_SOURCE_BYTES:
+        return []
+    try:
+        tree = ast.parse(source, "<script>", "exec")
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return []
+    return [statement.name for statement in tree.body
+            if isinstance(statement, ast.FunctionDef) and statement.name not in HOOKS]
+
+
 def _syntax_problem(exc: SyntaxError, filename: str) -> Problem:
     return Problem(filename, exc.lineno or 1, exc.offset or 1, f"syntax error: {exc.msg}")
 

@@ -135,6 +135,19 @@ def encodable(records: list[dict[str, Any]]) -> tuple[list[Any], dict[int, str]]
     return out, refused
 
 
+def encodable_rows(rows: list[tuple[Any, ...]]) -> tuple[list[Any], dict[int, str]]:
+    """Split rows orjson refused: those made encodable, and the problems of the others."""
+    out: list[Any] = []
+    refused: dict[int, str] = {}
+    for index, row in enumerate(rows):
+        try:
+            out.append([encode_value(value) for value in row])
+        except TypeError as exc:
+            refused[index] = (f"a column holds {exc}, which script functions cannot "
+                              f"receive; values must be {VALUE_TYPES}")
+    return out, refused
+
+
 def read_frame(stream: BinaryIO) -> Any:
     header = stream.read(HEADER.size)
     if len(header) < HEADER.size:

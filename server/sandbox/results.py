@@ -60,6 +60,39 @@ def record_result(record: dict[str, Any] | None, error: str | None,
     return result
 
 
+@dataclass
+class MappedBatch:
+    """A checked ``map`` reply: per source row, in order, its mapped values (a tuple),
+    ``None`` (the selection filter left it out) or ``False`` (it failed; ``failures`` then
+    holds its key, if known, and ``(field, message)`` pairs); the functions' log lines by
+    row index."""
+
+    rows: list[tuple[Any, ...] | None | bool]
+    failures: dict[int, tuple[str | None, list[tuple[str, str]]]]
+    logs: list[tuple[int, LogLine]]
+
+    def merge(self, refused: dict[int, str]) -> MappedBatch:
+        """Put back the rows that could not be sent (failed, with their message)."""
+        if not refused:
+            return self
+        rows: list[tuple[Any, ...] | None | bool] = []
+        failures: dict[int, tuple[str | None, list[tuple[str, str]]]] = {}
+        positions = []
+        sent = iter(range(len(self.rows)))
+        for index in range(len(self.rows) + len(refused)):
+            if index in refused:
+                rows.append(False)
+                failures[index] = (None, [("", refused[index])])
+                continue
+            position = next(sent)
+            positions.append(index)
+            rows.append(self.rows[position])
+            if position in self.failures:
+                failures[index] = self.failures[position]
+        logs = [(positions[i] if i >= 0 else i, line) for i, line in self.logs]
+        return MappedBatch(rows, failures, logs)
+
+
 class ReplyChecks:
     """Checks of the worker's replies, for :class:`~server.sandbox.host.ScriptHost`.
 
@@ -142,6 +175,41 @@ class ReplyChecks:
         done = iter(results)
         return [record_result(None, refused[index], []) if index in refused else next(done)
                 for index in range(len(records))]
+
+    def _mapped(self, reply: dict[str, Any], count: int, width: int) -> MappedBatch:
+        """Check one ``map`` reply for ``count`` rows of ``width`` fields."""
+        out, errors, lines = reply.get("rows"), reply.get("e"), reply.get("l")
+        if (type(out) is not list or len(out) != count or type(errors) is not list
+                or type(lines) is not list):
+            raise self._malformed("functions")
+        failures: dict[int, tuple[str | None, list[tuple[str, str]]]] = {}
+        for entry in errors:
+            if (type(entry) is not list or len(entry) != 3 or type(entry[0]) is not int
+                    or not 0 <= entry[0] < count or type(entry[1]) is not list
+                    or type(entry[2]) not in (str, type(None))
+                    or any(type(f) is not list or len(f) != 2 or type(f[0]) is not str
+                           or type(f[1]) is not str for f in entry[1])):
+                raise self._malformed("functions")
+            failures[entry[0]] = (entry[2] if entry[2] is None else _cut(entry[2], 300),
+                                  [(_cut(f[0], 300), _cut(f[1])) for f in entry[1]])
+        rows: list[tuple[Any, ...] | None | bool] = []
+        for index, entry in enumerate(out):
+            if entry is None or entry is False:
+                if entry is False and index not in failures:
+                    raise self._malformed("functions")
+                rows.append(entry)
+                continue
+            if type(entry) is not list or len(entry) != width:
+                raise self._malformed("functions")
+            problem = _untag_row(entry)
+            if problem is not None:
+                failures[index] = (None, [("", problem)])
+                rows.append(False)
+            else:
+                rows.append(tuple(entry))
+        logs = [(index, line.with_key(None))
+                for index, line in self._log_entries(lines, "functions", count)]
+        return MappedBatch(rows, failures, logs)
 
     def _blame(self, hook: str) -> str:
         entries = self._hooks.get(hook, [])
@@ -263,6 +331,26 @@ def _cut(text: str, length: int = _MAX_TEXT) -> str:
 
 def _mib(size: int) -> str:
     return f"{size / 2**20:g} MiB"
+
+
+def _untag_row(values: list[Any]) -> str | None:
+    """Untag one mapped row in place; return the problem of a value that is none."""
+    for index, value in enumerate(values):
+        kind = type(value)
+        if kind in _PLAIN:
+            continue
+        if kind is dict and len(value) == 1:
+            ((name, text),) = value.items()
+            convert = UNTAG.get(name)
+            if convert is not None and type(text) is str and len(text) <= 5_000:
+                try:
+                    values[index] = convert(text)
+                    continue
+                except (ArithmeticError, ValueError):
+                    pass
+        what = "a dict" if kind is dict else "a list"
+        return f"field number {index + 1} holds {what}; values must be {VALUE_TYPES}"
+    return None
 
 
 def _check_record(record: dict[str, Any], max_bytes: int) -> str | None:

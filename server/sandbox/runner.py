@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 
 from server.sandbox.limits import RECURSION_LIMIT
+from server.sandbox.mapping_run import MappingRun
 from server.sandbox.protocol import (
     ENCODE_OPTIONS,
     VALUE_TYPES,
@@ -89,6 +90,8 @@ class Run:
         self.log_count = 0
         self.limit: dict[str, Any] | None = None
         self.current: _Script | None = None
+        self.helpers: dict[str, types.FunctionType] = {}  # for formulas (functions scripts)
+        self.mapping = MappingRun(self)
 
     # -- logging ---------------------------------------------------------------------
 
@@ -190,7 +193,30 @@ class Run:
                 found_hooks.append([name, function.__code__.co_firstlineno])
             if self.limit is not None:
                 return {"limit": self.limit}
-        return {"hooks": hooks, "logs": self.take_logs()}
+        problem = self._collect_helpers(message.get("helpers", []))
+        if problem is not None:
+            return {"error": problem}
+        return {"hooks": hooks, "functions": sorted(self.helpers), "logs": self.take_logs()}
+
+    def _collect_helpers(self, files: list[str]) -> dict[str, Any] | None:
+        """Gather the functions the ``functions`` scripts offer to formulas."""
+        from server.sandbox.policy import HOOKS
+
+        for file in files:
+            script = self.files.get(file)
+            if script is None:
+                continue
+            for name, value in script.globals.items():
+                if (name.startswith("_") or name in HOOKS or type(value) is not types.FunctionType
+                        or value.__code__.co_filename != file):
+                    continue
+                if name in self.helpers:
+                    other = self.helpers[name].__code__.co_filename
+                    return {"file": file, "line": value.__code__.co_firstlineno,
+                            "message": f"the function {name} is also defined in {other}; "
+                                       "formulas could not tell which one they call"}
+                self.helpers[name] = value
+        return None
 
     def run_hook(self, name: str, *args: Any) -> dict[str, Any]:
         """Run ``name`` of every script that defines it (before_run, after_run)."""
@@ -261,7 +287,10 @@ class Run:
         try:
             frame = encode(reply)
         except TypeError:
-            self._repair(reply)
+            if "rows" in reply:
+                self.mapping.repair(reply)
+            else:
+                self._repair(reply)
             frame = encode(reply)
         results = reply.get("r")
         if results and len(frame) > self.max_record_bytes:

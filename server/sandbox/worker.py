@@ -17,7 +17,9 @@ lines ``[index, severity, text, file, line]``); ``after_run`` (summary). Each en
 ``r`` is ``0`` (the record came back unchanged), ``[changes]`` (only values changed or
 fields were appended), the whole record, ``null`` (skipped) or ``false`` (failed). A
 reply may instead hold ``error`` (a hook raised), ``problems`` (compile problems) or
-``limit`` (a limit was reached; the host then stops this worker).
+``limit`` (a limit was reached; the host then stops this worker). ``mapping`` and
+``map`` run a task's formulas that call functions of the scripts
+(:mod:`server.sandbox.mapping_run`).
 
 The wire format is shared with the host (:mod:`server.sandbox.protocol`); the run itself
 is :class:`~server.sandbox.runner.Run`, the limits :mod:`server.sandbox.limits`.
@@ -70,6 +72,10 @@ def main() -> int:
                 reply = run.run_hook("before_run")
             elif op == "after_run":
                 reply = run.run_hook("after_run", message["summary"])
+            elif op == "map":
+                reply = run.mapping.map(message["rows"])
+            elif op == "mapping":
+                reply = run.mapping.setup(message["spec"])
             else:
                 return 2
         except MemoryError:
