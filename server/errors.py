@@ -12,6 +12,7 @@ Catch the class that matches what you can handle::
      +-- RunError                   a run that cannot start or must stop
           +-- SourceError           the source cannot be read (connection, SQL, file)
           +-- TargetError           the target cannot be written
+          +-- StopRequested         the runner shuts down: stop at the next safe point
 
 Every error carries its context as attributes (``file``, ``line``, ``action_id``,
 ``task_id``, ``record_key``...) so the CLI, the logbook and the web UI can show them
@@ -91,6 +92,10 @@ class SelectionError(SyncCenterError):
 
 class RunError(SyncCenterError):
     """A run cannot start, or has to stop."""
+
+
+class StopRequested(RunError):
+    """The run is asked to stop at its next safe point (the runner is shutting down)."""
 
 
 class SourceError(RunError):

@@ -26,16 +26,22 @@ from server.engine.context import TaskContext
 from server.engine.hooks import ScriptStage
 from server.engine.mapping import Mapping
 from server.engine.selection import KeySelection, read_keys
-from server.errors import RunError, SyncCenterError
+from server.errors import RunError, StopRequested, SyncCenterError
 from server.store import MessageIn, Store
+from server.store.claims import Claim, LeaseLost
 
 MAX_MESSAGES = 10_000  # per run; counts stay exact beyond it
 Progress = Callable[[int, int | None], None]
+Checkpoint = Callable[[], None]
+"""Called at the run's safe points: after each batch, before the target commits and before
+the end is recorded. It may raise ``StopRequested`` (the run ends as interrupted) or
+``LeaseLost`` (the run was taken over: nothing more is written)."""
 
 
 @dataclass
 class RunResult:
-    """What a run did; ``state`` is succeeded, failed or interrupted."""
+    """What a run did; ``state`` is succeeded, failed, interrupted or abandoned (its claim
+    was taken over, so its end is not recorded by this process)."""
 
     run_id: int
     action_id: str
@@ -49,6 +55,7 @@ class RunResult:
     error: str | None = None
     artefacts: list[Artefact] = field(default_factory=list)
     dry_run: bool = False
+    cause: BaseException | None = field(default=None, repr=False)  # what failed the run
 
     def summary(self) -> str:
         text = (
@@ -61,9 +68,10 @@ class RunResult:
 class _Logbook:
     """Collects a run's messages and writes them to the store in batches."""
 
-    def __init__(self, store: Store, run_id: int) -> None:
+    def __init__(self, store: Store, run_id: int, checkpoint: Checkpoint | None = None) -> None:
         self.store = store
         self.run_id = run_id
+        self.checkpoint = checkpoint  # fences the writes of a run that lost its claim
         self.pending: list[MessageIn] = []
         self.count = 0
         self.suppressed = 0
@@ -79,6 +87,8 @@ class _Logbook:
 
     def flush(self) -> None:
         if self.pending:
+            if self.checkpoint is not None:
+                self.checkpoint()
             self.store.add_messages(self.run_id, self.pending)
             self.pending = []
 
@@ -104,46 +114,67 @@ def run_task(
     select: str | Path | None = None,
     dry_run: bool = False,
     progress: Progress | None = None,
+    claim: Claim | None = None,
+    checkpoint: Checkpoint | None = None,
 ) -> RunResult:
     """Run one task of ``action`` and record it in the logbook of ``store``.
 
     ``select`` names a CSV file whose first column restricts the run to those keys.
     ``progress(done, total)`` is called after each batch (``total`` may be ``None``).
-    Returns the ``RunResult``; raises only ``KeyboardInterrupt`` (after recording the run
-    as interrupted).
+    ``claim``: the run was already recorded and the action claimed for it
+    (``server.store.claims``); the claim is released when the run ends. ``checkpoint``:
+    see ``Checkpoint``. Returns the ``RunResult``; raises only ``KeyboardInterrupt``
+    (after recording the run as interrupted).
     """
     task = action.task(task_id)
     selection = read_keys(select) if select else None
-    run_id = store.start_run(
-        action.id,
-        task.id,
-        trigger,
-        dry_run=dry_run,
-        selection=selection.describe() if selection else None,
-    )
+    if claim is not None:
+        run_id = claim.run_id
+    else:
+        run_id = store.start_run(action.id, task.id, trigger, dry_run=dry_run,
+                                 selection=selection.describe() if selection else None)
     result = RunResult(run_id, action.id, task.id, "running", dry_run=dry_run)
-    book = _Logbook(store, run_id)
+    book = _Logbook(store, run_id, checkpoint)
     started = time.monotonic()
     try:
-        _execute(instance, action, task, result, book, selection, progress)
+        _execute(instance, action, task, result, book, selection, progress, checkpoint)
         result.state = "succeeded"
     except KeyboardInterrupt:
         result.state, result.error = "interrupted", "the run was interrupted (Ctrl-C)"
-        _finish(store, book, result, started)
+        _finish(store, book, result, started, claim)
         raise
+    except LeaseLost as exc:
+        return _abandoned(result, exc, started)
+    except StopRequested as exc:
+        result.state, result.error, result.cause = "interrupted", exc.message, exc
+        book.add("warning", exc.message)
     except SyncCenterError as exc:
-        result.state, result.error = "failed", exc.message
+        result.state, result.error, result.cause = "failed", exc.message, exc
         book.add("error", exc.message)
     except Exception as exc:  # a defect: fail the run, keep the server, keep the trace
-        result.state = "failed"
+        result.state, result.cause = "failed", exc
         result.error = f"internal error: {type(exc).__name__}: {exc}"
         book.add("error", result.error + "\n" + traceback.format_exc(limit=8))
         log.exception("run %s of %s/%s failed unexpectedly", run_id, action.id, task.id)
-    _finish(store, book, result, started)
+    try:
+        _finish(store, book, result, started, claim)
+    except LeaseLost as exc:
+        return _abandoned(result, exc, started)
     return result
 
 
-def _finish(store: Store, book: _Logbook, result: RunResult, started: float) -> None:
+def _abandoned(result: RunResult, exc: LeaseLost, started: float) -> RunResult:
+    """The run lost its claim: another runner marked it abandoned; write nothing."""
+    result.state, result.error, result.cause = "abandoned", exc.message, exc
+    result.artefacts = []
+    result.seconds = time.monotonic() - started
+    log.warning("run %s %s/%s: %s", result.run_id, result.action_id, result.task_id,
+                exc.message)
+    return result
+
+
+def _finish(store: Store, book: _Logbook, result: RunResult, started: float,
+            claim: Claim | None) -> None:
     result.seconds = time.monotonic() - started
     book.close()
     store.finish_run(
@@ -155,6 +186,7 @@ def _finish(store: Store, book: _Logbook, result: RunResult, started: float) -> 
         failed=result.failed,
         error=result.error,
         artefacts=result.artefacts,
+        claim=claim,
     )
     level = logging.INFO if result.state == "succeeded" else logging.WARNING
     log.log(
@@ -170,6 +202,7 @@ def _execute(
     book: _Logbook,
     selection: KeySelection | None,
     progress: Progress | None,
+    checkpoint: Checkpoint | None = None,
 ) -> None:
     ctx = TaskContext(instance, action, task, run_id=result.run_id, dry_run=result.dry_run)
     source = _open_source(task, ctx)
@@ -186,10 +219,12 @@ def _execute(
             target.open(mapping.names)
             with stage or nullcontext():
                 _stream(action, source, mapping, target, keys, result, book, progress, total,
-                        stage)
+                        stage, checkpoint)
                 if stage is not None:
                     stage.finish({"read": result.read, "written": result.written,
                                   "skipped": result.skipped, "failed": result.failed})
+            if checkpoint is not None:
+                checkpoint()
             result.artefacts = target.commit()
         except BaseException:
             target.abort()
@@ -253,6 +288,7 @@ def _stream(
     progress: Progress | None,
     total: int | None,
     stage: ScriptStage | None = None,
+    checkpoint: Checkpoint | None = None,
 ) -> None:
     scripted = stage is not None and stage.has_transform
     stop = action.on_error == "stop"
@@ -276,6 +312,8 @@ def _stream(
                 book.add("error", message, mapping.key_of_output(out[index]))
                 _check_limits(action, result, stop)
             result.written += len(out) - len(rejected)
+        if checkpoint is not None:
+            checkpoint()
         book.flush()
         if progress:
             progress(result.read, total)

@@ -13,15 +13,18 @@ from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy import Row, delete, func, insert, select, update
 from sqlalchemy.engine import URL, Connection, Engine
 
 from server.engine.base import Artefact
 from server.store import log
 from server.store import models as m
 from server.store.db import SQLITE_IMMEDIATE, StoreError, make_engine, migrate
+
+if TYPE_CHECKING:
+    from server.store.claims import Claim
 
 
 class RunNotFound(StoreError):
@@ -72,6 +75,8 @@ class RunInfo:
     error: str | None
     host: str | None
     pid: int | None
+    slot_at: datetime | None = None  # scheduled runs: the slot, and the attempt (0: none)
+    attempt: int | None = None
 
     @property
     def duration(self) -> float | None:
@@ -123,7 +128,7 @@ class Store:
         self.close()
 
     @contextmanager
-    def _write(self) -> Iterator[Connection]:
+    def write(self) -> Iterator[Connection]:
         """A transaction that writes; on SQLite it takes the write lock at once."""
         with self.engine.connect() as connection:
             connection.execution_options(**{SQLITE_IMMEDIATE: True})
@@ -149,12 +154,12 @@ class Store:
             "trigger": trigger,
             "state": "running",
             "dry_run": dry_run,
-            "selection": _clip(selection, m.SELECTION_LENGTH),
+            "selection": clip(selection, m.SELECTION_LENGTH),
             "started_at": _now(),
             "host": self.host,
             "pid": os.getpid(),
         }
-        with self._write() as conn:
+        with self.write() as conn:
             result = conn.execute(insert(m.Run).values(values))
             run_id = int(result.inserted_primary_key[0])
         log.debug("run %d started: %s/%s (%s)", run_id, action_id, task_id, trigger)
@@ -171,13 +176,18 @@ class Store:
         failed: int,
         error: str | None = None,
         artefacts: Iterable[Artefact] = (),
+        claim: Claim | None = None,
     ) -> None:
-        """Record the end of a run: its final state, counts, error and artefacts."""
+        """Record the end of a run: its final state, counts, error and artefacts.
+
+        With ``claim``, the action's claim is released in the same transaction; when it is
+        gone (the run was taken over) nothing is written and ``LeaseLost`` is raised.
+        """
         _check(state, m.FINAL_STATES, "final state")
         rows = [
             {
                 "run_id": run_id,
-                "path": _clip(a.path, m.PATH_LENGTH),
+                "path": clip(a.path, m.PATH_LENGTH),
                 "kind": _check(a.kind, m.ARTEFACT_KINDS, "artefact kind"),
                 "rows": a.rows,
             }
@@ -190,9 +200,18 @@ class Store:
             "written": written,
             "skipped": skipped,
             "failed": failed,
-            "error": _clip(error, m.TEXT_LENGTH),
+            "error": clip(error, m.TEXT_LENGTH),
         }
-        with self._write() as conn:
+        with self.write() as conn:
+            if claim is not None:
+                released = conn.execute(delete(m.ActiveRun).where(
+                    m.ActiveRun.action_id == claim.action_id, m.ActiveRun.run_id == run_id,
+                    m.ActiveRun.owner == claim.owner))
+                if released.rowcount == 0:
+                    from server.store.claims import LeaseLost
+
+                    raise LeaseLost(f"run {run_id} lost its claim before it ended; its end "
+                                    "is not recorded", run_id=run_id)
             result = conn.execute(update(m.Run).where(m.Run.id == run_id).values(values))
             if result.rowcount == 0:
                 raise RunNotFound(f"run {run_id} does not exist", run_id=run_id)
@@ -229,7 +248,7 @@ class Store:
         query = select(m.Run.id, m.Run.host, m.Run.pid, m.Run.started_at).where(
             m.Run.state == "running"
         )
-        with self._write() as conn:
+        with self.write() as conn:
             stale: dict[int, str] = {}
             for run_id, host, pid, started_at in conn.execute(query):
                 if host == self.host and pid is not None:
@@ -244,6 +263,7 @@ class Store:
                         f"(process {pid} on host {host})."
                     )
             for run_id, text in stale.items():
+                conn.execute(delete(m.ActiveRun).where(m.ActiveRun.run_id == run_id))
                 conn.execute(
                     update(m.Run)
                     .where(m.Run.id == run_id, m.Run.state == "running")
@@ -262,7 +282,7 @@ class Store:
         for message in batch:
             _check(message.severity, m.SEVERITIES, "severity")
         now = _now()
-        with self._write() as conn:
+        with self.write() as conn:
             # Lock the run's row so concurrent writers number their messages in turn.
             locked = conn.execute(
                 select(m.Run.id).where(m.Run.id == run_id).with_for_update()
@@ -278,9 +298,9 @@ class Store:
                     "run_id": run_id,
                     "seq": first + i,
                     "severity": message.severity,
-                    "record_key": _clip(message.record_key, m.KEY_LENGTH),
-                    "field": _clip(message.field, m.KEY_LENGTH),
-                    "text": _clip(message.text, m.TEXT_LENGTH),
+                    "record_key": clip(message.record_key, m.KEY_LENGTH),
+                    "field": clip(message.field, m.KEY_LENGTH),
+                    "text": clip(message.text, m.TEXT_LENGTH),
                     "created_at": now,
                 }
                 for i, message in enumerate(batch)
@@ -335,7 +355,7 @@ def _check(value: str, allowed: tuple[str, ...], what: str) -> str:
     return value
 
 
-def _clip(text: str | None, length: int) -> str | None:
+def clip(text: str | None, length: int) -> str | None:
     """Cut a text to a column's length, saying so at its end."""
     if text is None or len(text) <= length:
         return text

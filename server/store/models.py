@@ -1,4 +1,7 @@
-"""The tables of the state store: runs, their logbook messages and their artefacts.
+"""The tables of the state store: runs, their messages and artefacts, and the runner's.
+
+``active_runs``, ``schedule_state`` and ``runner_leases`` coordinate runners (see
+``server.store.claims``): one active run per action, one decision per schedule slot.
 
 The schema is created and changed only by the Alembic migrations in ``migrations/``; these
 models must match them (a test compares both). Only portable column types are used, so one
@@ -26,13 +29,15 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 Trigger = Literal["manual", "schedule", "web", "cli"]
-RunState = Literal["queued", "running", "succeeded", "failed", "interrupted"]
+RunState = Literal["queued", "running", "succeeded", "failed", "interrupted", "abandoned",
+                   "skipped", "missed"]
 Severity = Literal["debug", "info", "warning", "error"]
 ArtefactKind = Literal["file", "table"]
 
 TRIGGERS: tuple[str, ...] = get_args(Trigger)
 RUN_STATES: tuple[str, ...] = get_args(RunState)
-FINAL_STATES: tuple[str, ...] = ("succeeded", "failed", "interrupted")
+FINAL_STATES: tuple[str, ...] = ("succeeded", "failed", "interrupted", "abandoned",
+                                  "skipped", "missed")
 SEVERITIES: tuple[str, ...] = get_args(Severity)
 ARTEFACT_KINDS: tuple[str, ...] = get_args(ArtefactKind)
 
@@ -101,7 +106,10 @@ class Run(Base):
     """One run of an action's task, from start to end."""
 
     __tablename__ = "runs"
-    __table_args__ = (_MYSQL_OPTIONS,)
+    __table_args__ = (
+        Index(None, "action_id", "slot_at", "attempt", unique=True),
+        _MYSQL_OPTIONS,
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     action_id: Mapped[str] = mapped_column(String(KEY_LENGTH), index=True)
@@ -119,6 +127,10 @@ class Run(Base):
     error: Mapped[str | None] = mapped_column(Text)
     host: Mapped[str | None] = mapped_column(String(HOST_LENGTH))
     pid: Mapped[int | None] = mapped_column(Integer)
+    # A scheduled run: the slot it belongs to and its attempt (1, 2, ... ; 0 for a slot
+    # that was skipped or missed). One row per (action, slot, attempt).
+    slot_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempt: Mapped[int | None] = mapped_column(Integer)
 
 
 class Message(Base):
@@ -151,3 +163,38 @@ class Artefact(Base):
     path: Mapped[str] = mapped_column(String(PATH_LENGTH))
     kind: Mapped[str] = mapped_column(String(ENUM_LENGTH))
     rows: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ActiveRun(Base):
+    """The one run of an action in progress, held under a lease by its owner."""
+
+    __tablename__ = "active_runs"
+    __table_args__ = (_MYSQL_OPTIONS,)
+
+    action_id: Mapped[str] = mapped_column(String(KEY_LENGTH), primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    owner: Mapped[str] = mapped_column(String(HOST_LENGTH))
+    lease_until: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ScheduleState(Base):
+    """How far the schedule of an action has been decided, and its next slot (UTC)."""
+
+    __tablename__ = "schedule_state"
+    __table_args__ = (_MYSQL_OPTIONS,)
+
+    action_id: Mapped[str] = mapped_column(String(KEY_LENGTH), primary_key=True)
+    spec: Mapped[str] = mapped_column(String(SELECTION_LENGTH))
+    checked_until: Mapped[datetime] = mapped_column(UTCDateTime)
+    next_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RunnerLease(Base):
+    """A lease a runner holds by name (on SQLite: the one runner of the instance)."""
+
+    __tablename__ = "runner_leases"
+    __table_args__ = (_MYSQL_OPTIONS,)
+
+    name: Mapped[str] = mapped_column(String(ENUM_LENGTH), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(HOST_LENGTH))
+    until: Mapped[datetime] = mapped_column(UTCDateTime)
