@@ -174,10 +174,25 @@ def _schedule(node: etree._Element | None, file: str, problems: list[Problem]) -
         problems.append(Problem(file, node.sourceline or 1, 1,
                                 "<schedule> has both times and cron; give one of them"))
     task = node.get("task")
-    return Schedule(mode=node.get("mode", "manual"),  # type: ignore[arg-type]
-                    times=node.get("times", ""), cron=node.get("cron", ""),
-                    timezone=node.get("timezone", ""), tasks=(task,) if task else (),
-                    line=node.sourceline or 0)
+    schedule = Schedule(mode=node.get("mode", "manual"),  # type: ignore[arg-type]
+                        times=node.get("times", ""), cron=node.get("cron", ""),
+                        timezone=node.get("timezone", ""), tasks=(task,) if task else (),
+                        line=node.sourceline or 0,
+                        grace_minutes=int(node.get("grace-minutes", "60")),
+                        retries=int(node.get("retries", "2")),
+                        retry_seconds=int(node.get("retry-seconds", "30")))
+    if schedule.spec or schedule.timezone:
+        from server.runner.schedule import ScheduleError, parse_schedule
+
+        try:  # the instance's timezone is not known here; the spec's syntax is checked
+            parse_schedule(schedule.spec or "0:00", schedule.timezone or "UTC")
+        except ScheduleError as exc:
+            problems.append(Problem(file, node.sourceline or 1, 1, f"<schedule>: {exc}"))
+    if schedule.mode == "automatic" and not schedule.spec:
+        problems.append(Problem(file, node.sourceline or 1, 1, (
+            '<schedule mode="automatic"> needs times="9:00; 15:00" or a cron line '
+            'cron="*/30 6-22 * * *"')))
+    return schedule
 
 
 def _check_formula(source: str, what: str, node: etree._Element, file: str,

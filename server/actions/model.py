@@ -97,7 +97,7 @@ class Task:
 
 @dataclass(frozen=True)
 class Schedule:
-    """When the runner starts the action by itself (used by the runner, issue #4)."""
+    """When the runner starts the action by itself (``server.runner``)."""
 
     mode: StartMode = "manual"
     times: str = ""
@@ -105,6 +105,14 @@ class Schedule:
     timezone: str = ""
     tasks: tuple[str, ...] = ()
     line: int = 0
+    grace_minutes: int = 60
+    retries: int = 2
+    retry_seconds: int = 30
+
+    @property
+    def spec(self) -> str:
+        """The times or the cron line, whichever is given."""
+        return self.times or self.cron
 
 
 @dataclass(frozen=True)

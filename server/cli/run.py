@@ -63,16 +63,33 @@ def _run(instance: Instance, action_ref: str, task_id: str | None, select: str |
         action = ActionRepository(instance.actions_dir).load(action_ref)
     task = action.task(task_id)
     store = open_store(instance)
+    claims = heartbeat = claim = checkpoint = None
+    if not dry_run:  # one run at a time per action; a dry run writes nothing, so it may
+        from server.runner.control import Heartbeat
+        from server.store.claims import ActionBusy, Claims
+
+        claims = Claims(store)
+        claims.reap()
+        try:
+            claim = claims.start(action.id, task.id, trigger,
+                                 selection=f"keys from {Path(select).name}" if select else None)
+        except ActionBusy:
+            store.close()
+            raise
+        heartbeat = Heartbeat(claims)
+        checkpoint = heartbeat.hold(claim)
     bar = ProgressBar(f"{action.id}/{task.id}")
     try:
         result = run_task(instance, store, action, task.id, trigger=trigger, select=select,
-                          dry_run=dry_run, progress=bar)
+                          dry_run=dry_run, progress=bar, claim=claim, checkpoint=checkpoint)
     except KeyboardInterrupt:
         bar.close()
         click.echo("interrupted: the run is recorded as interrupted, nothing was written",
                    err=True)
         raise SystemExit(EXIT_INTERRUPTED) from None
     finally:
+        if heartbeat is not None:
+            heartbeat.close()
         store.close()
     bar.close()
     if result.error:

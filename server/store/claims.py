@@ -274,10 +274,11 @@ class ScheduleLock:
         busy = self.claims.active_in(self.conn, self.action_id)
         if busy is not None:
             return busy
-        run_id = self.claims.insert_run(self.conn, self.action_id, task_id, "schedule",
-                                        "running", slot_at=slot_at, attempt=1)
         try:
             with self.conn.begin_nested():
+                run_id = self.claims.insert_run(self.conn, self.action_id, task_id,
+                                                "schedule", "running", slot_at=slot_at,
+                                                attempt=1)
                 self.conn.execute(insert(m.ActiveRun).values(
                     action_id=self.action_id, run_id=run_id, owner=self.claims.owner,
                     lease_until=self.claims.clock() + self.claims.lease))
@@ -285,9 +286,6 @@ class ScheduleLock:
             busy = self.claims.active_in(self.conn, self.action_id)
             if busy is None:
                 raise
-            self.conn.execute(update(m.Run).where(m.Run.id == run_id).values(
-                state="skipped", attempt=0, ended_at=self.claims.clock(),
-                error=f"Skipped: {busy.describe()} was still in progress."))
             return busy
         return Claim(self.action_id, run_id, self.claims.owner)
 
