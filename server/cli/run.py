@@ -55,6 +55,7 @@ def _run(instance: Instance, action_ref: str, task_id: str | None, select: str |
          dry_run: bool, trigger: str) -> RunResult:
     from server.engine import load_plugins
     from server.engine.pipeline import run_task
+    from server.engine.selection import read_keys
 
     load_plugins()
     if action_ref.endswith(".xml") and Path(action_ref).is_file():
@@ -62,6 +63,7 @@ def _run(instance: Instance, action_ref: str, task_id: str | None, select: str |
     else:
         action = ActionRepository(instance.actions_dir).load(action_ref)
     task = action.task(task_id)
+    keys = read_keys(select) if select else None
     store = open_store(instance)
     claims = heartbeat = claim = checkpoint = None
     if not dry_run:  # one run at a time per action; a dry run writes nothing, so it may
@@ -72,7 +74,7 @@ def _run(instance: Instance, action_ref: str, task_id: str | None, select: str |
         claims.reap()
         try:
             claim = claims.start(action.id, task.id, trigger,
-                                 selection=f"keys from {Path(select).name}" if select else None)
+                                 selection=keys.describe() if keys else None)
         except ActionBusy:
             store.close()
             raise
@@ -80,7 +82,7 @@ def _run(instance: Instance, action_ref: str, task_id: str | None, select: str |
         checkpoint = heartbeat.hold(claim)
     bar = ProgressBar(f"{action.id}/{task.id}")
     try:
-        result = run_task(instance, store, action, task.id, trigger=trigger, select=select,
+        result = run_task(instance, store, action, task.id, trigger=trigger, select=keys,
                           dry_run=dry_run, progress=bar, claim=claim, checkpoint=checkpoint)
     except KeyboardInterrupt:
         bar.close()

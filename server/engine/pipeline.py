@@ -111,7 +111,7 @@ def run_task(
     task_id: str | None = None,
     *,
     trigger: str = "cli",
-    select: str | Path | None = None,
+    select: str | Path | KeySelection | None = None,
     dry_run: bool = False,
     progress: Progress | None = None,
     claim: Claim | None = None,
@@ -127,7 +127,8 @@ def run_task(
     (after recording the run as interrupted).
     """
     task = action.task(task_id)
-    selection = read_keys(select) if select else None
+    selection = select if isinstance(select, KeySelection) else read_keys(select) if select \
+        else None
     if claim is not None:
         run_id = claim.run_id
     else:
