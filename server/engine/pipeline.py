@@ -88,7 +88,10 @@ class _Logbook:
     def flush(self) -> None:
         if self.pending:
             if self.checkpoint is not None:
-                self.checkpoint()
+                try:
+                    self.checkpoint()  # a run that lost its claim writes no message
+                except StopRequested:
+                    pass  # stopping: what was logged so far is still written
             self.store.add_messages(self.run_id, self.pending)
             self.pending = []
 

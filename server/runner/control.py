@@ -11,7 +11,6 @@ its claim writes nothing more.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 
 from server.errors import StopRequested
@@ -27,7 +26,7 @@ class Heartbeat:
         self.claims = claims
         self.stopping = stopping or threading.Event()
         self.interval = max(claims.lease.total_seconds() / 3, 0.05)
-        self._held: dict[int, float] = {}  # run id -> monotonic time of the last renewal
+        self._held: dict[int, float] = {}  # run id -> when it was last renewed (claims' clock)
         self._claims: dict[int, Claim] = {}
         self._lost: set[int] = set()
         self._lock = threading.Lock()
@@ -39,7 +38,7 @@ class Heartbeat:
         """Keep ``claim`` alive; return its checkpoint for ``run_task``."""
         with self._lock:
             self._claims[claim.run_id] = claim
-            self._held[claim.run_id] = time.monotonic()
+            self._held[claim.run_id] = self._now()
             if self._thread is None:
                 self._thread = threading.Thread(target=self._loop, name="lease-heartbeat",
                                                 daemon=True)
@@ -58,11 +57,14 @@ class Heartbeat:
             raise LeaseLost(f"run {claim.run_id} lost its claim; it was taken over",
                             run_id=claim.run_id)
         last = self._held.get(claim.run_id, 0.0)
-        if time.monotonic() - last > self.interval:  # confirm it now, not on the next beat
+        if self._now() - last > self.interval:  # confirm it now, not on the next beat
             self._renew(claim)
         if self.stopping.is_set():
             raise StopRequested("the run was stopped at a safe point: the runner is shutting "
                                 "down", run_id=claim.run_id)
+
+    def _now(self) -> float:
+        return self.claims.clock().timestamp()
 
     def close(self) -> None:
         self._closed = True
@@ -76,14 +78,14 @@ class Heartbeat:
             raise
         with self._lock:
             if claim.run_id in self._held:
-                self._held[claim.run_id] = time.monotonic()
+                self._held[claim.run_id] = self._now()
 
     def _loop(self) -> None:
         while not self._closed:
             self._wake.wait(self.interval)
             with self._lock:
                 due = [c for c in self._claims.values()
-                       if time.monotonic() - self._held.get(c.run_id, 0) >= self.interval * 0.9]
+                       if self._now() - self._held.get(c.run_id, 0) >= self.interval * 0.9]
             for claim in due:
                 try:
                     self._renew(claim)

@@ -14,7 +14,7 @@ import random
 import socket
 from datetime import datetime, timedelta
 
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError
 
 from server.errors import SyncCenterError
 
@@ -22,7 +22,10 @@ TRANSIENT_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 _BUSY_WORDS = ("database is locked", "database is busy", "deadlock", "lock wait timeout",
                "could not serialize", "too many connections", "server closed the connection",
                "connection refused", "connection reset", "timeout", "timed out",
-               "lost connection", "gone away", "terminating connection")
+               "lost connection", "gone away", "terminating connection",
+               "could not connect", "connection failed", "connection is closed",
+               "server has gone away", "the database system is starting up",
+               "the database system is shutting down")
 
 
 def is_transient(exc: BaseException | None) -> bool:
@@ -44,9 +47,9 @@ def _transient_itself(exc: BaseException) -> bool:
         return exc.retryable
     if isinstance(exc, ConnectionError | TimeoutError | socket.timeout | socket.gaierror):
         return True
-    if isinstance(exc, OperationalError | InterfaceError):
+    if isinstance(exc, InterfaceError):
         return True
-    if isinstance(exc, DBAPIError):
+    if isinstance(exc, DBAPIError):  # OperationalError also covers "no such table": look
         return bool(exc.connection_invalidated) or _busy_text(str(exc.orig))
     return False
 
