@@ -22,8 +22,11 @@ def load_instance(ctx: click.Context) -> Instance:
 def open_store(instance: Instance) -> Store:
     from server.store import Store  # imported on use: alembic takes a while to load
 
+    from server.store.claims import Claims
+
     store = Store.open(instance.store_url())
     store.mark_stale_runs_interrupted()
+    Claims(store).reap()  # runs whose process was killed or froze past its lease
     return store
 
 
