@@ -21,7 +21,6 @@ def load_instance(ctx: click.Context) -> Instance:
 
 def open_store(instance: Instance) -> Store:
     from server.store import Store  # imported on use: alembic takes a while to load
-
     from server.store.claims import Claims
 
     store = Store.open(instance.store_url())

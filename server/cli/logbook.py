@@ -35,7 +35,8 @@ def _show_runs(store, action_id: str | None, limit: int) -> None:
         click.echo("no runs yet" + (f" of {action_id}" if action_id else ""))
         return
     rows = [[r.id, f"{r.action_id}/{r.task_id}", r.state + (" (dry)" if r.dry_run else ""),
-             r.trigger, _local(r.started_at), _seconds(r.duration), r.read, r.written,
+             r.trigger + (f" #{r.attempt}" if r.attempt and r.attempt > 1 else ""),
+             _local(r.slot_at or r.started_at), _seconds(r.duration), r.read, r.written,
              r.skipped, r.failed] for r in runs]
     click.echo(table(["RUN", "ACTION/TASK", "STATE", "TRIGGER", "START", "TIME", "READ",
                       "WRITTEN", "SKIPPED", "FAILED"], rows))
@@ -49,6 +50,9 @@ def _show_run(store, run_id: int, limit: int, errors: bool) -> None:
                f"{_seconds(run.duration)}")
     click.echo(f"  read {run.read}, written {run.written}, skipped {run.skipped}, "
                f"failed {run.failed}")
+    if run.slot_at is not None:
+        attempt = f", attempt {run.attempt}" if run.attempt else ""
+        click.echo(f"  scheduled start {_local(run.slot_at)}{attempt}")
     if run.selection:
         click.echo(f"  selection: {run.selection}")
     if run.error:
