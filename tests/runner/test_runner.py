@@ -285,3 +285,34 @@ def test_runner_settings_are_checked(instance) -> None:
                                     + "\n[runner]\ntick-seconds = 2\nlease-seconds = 0\n")
     with pytest.raises(ConfigError, match="lease-seconds = 0 must be a positive number"):
         runner_config(type(instance).load(instance.home))
+
+
+@pytest.mark.parametrize(("when", "start", "end", "expected"), [
+    # a fixed time in the spring gap runs once, at 03:00 CEST
+    ('times="2:30"', "2026-03-28T23:00:00+00:00", "2026-03-29T03:00:00+00:00",
+     ["2026-03-29T01:00:00+00:00"]),
+    # a fixed time in the autumn repeat runs once, on its first occurrence
+    ('times="2:30"', "2026-10-24T23:00:00+00:00", "2026-10-25T03:00:00+00:00",
+     ["2026-10-25T00:30:00+00:00"]),
+    # a cron line that names its hour is fixed: the first half only
+    ('cron="*/30 2 * * *"', "2026-10-24T23:00:00+00:00", "2026-10-25T03:00:00+00:00",
+     ["2026-10-25T00:00:00+00:00", "2026-10-25T00:30:00+00:00"]),
+    # an interval (hour *) fires in both repeated halves
+    ('cron="0 * * * *"', "2026-10-24T23:30:00+00:00", "2026-10-25T02:10:00+00:00",
+     ["2026-10-25T00:00:00+00:00", "2026-10-25T01:00:00+00:00",
+      "2026-10-25T02:00:00+00:00"]),
+])
+def test_the_runner_keeps_the_daylight_saving_rules(instance, store, clock, when, start, end,
+                                                    expected) -> None:
+    write_action(instance, when=when)
+    clock.set(start)
+    runner = make_runner(instance, store, clock)
+    runner.tick()
+    stop = datetime.fromisoformat(end)
+    while clock.now < stop:  # a tick every five minutes through the night
+        clock.now += timedelta(minutes=5)
+        runner.tick()
+        runner.wait_idle()
+    slots = sorted(r.slot_at for r in store.runs("sched") if r.state == "succeeded")
+    assert slots == [datetime.fromisoformat(e) for e in expected]
+    assert not [r for r in store.runs("sched") if r.state in ("missed", "skipped")]
