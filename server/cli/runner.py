@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import signal
 import threading
 from typing import Any
@@ -56,9 +58,14 @@ def serve_runner(instance: Instance) -> None:
     click.echo(f"runner {runner.claims.owner}: watching {instance.actions_dir} "
                f"(Ctrl-C or SIGTERM to stop)", err=True)
     try:
-        runner.serve()
+        clean = runner.serve()
     finally:
         store.close()
+    if not clean:  # a run is stuck inside a batch: its thread cannot be stopped
+        click.echo("a run did not reach a safe point in time; it was recorded as "
+                   "interrupted and the process ends now", err=True)
+        logging.shutdown()
+        os._exit(0)
 
 
 @click.command("runner")

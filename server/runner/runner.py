@@ -30,8 +30,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select
-
 from server.actions.loader import action_files, load_action
 from server.actions.model import Action
 from server.config import Instance
@@ -42,7 +40,6 @@ from server.runner.control import Heartbeat
 from server.runner.retry import is_transient, retry_at
 from server.runner.schedule import ScheduleError, ScheduleRule, parse_schedule
 from server.store import MessageIn, Store
-from server.store import models as m
 from server.store.claims import (
     ActionBusy,
     ActiveInfo,
@@ -108,12 +105,16 @@ class Runner:
         self._rules: dict[tuple[str, str], ScheduleRule] = {}
         self._bad: dict[Path, float] = {}  # action files that failed to load, by mtime
         self._lock = threading.Lock()
+        self._next: dict[str, datetime] = {}  # next start of each scheduled action
         self.single = store.engine.dialect.name == "sqlite"
 
     # -- the loop --------------------------------------------------------------------
 
-    def serve(self, sleep: Callable[[float], object] | None = None) -> None:
-        """Tick until :meth:`stop` is called (from a signal handler or another thread)."""
+    def serve(self, sleep: Callable[[float], object] | None = None) -> bool:
+        """Tick until :meth:`stop` is called (from a signal handler or another thread).
+
+        Returns what :meth:`shutdown` returns: whether every run ended in time.
+        """
         if self.single:
             self.claims.hold_runner_lease()
         log.info("runner %s started on %s", self.claims.owner, self.instance.home)
@@ -129,16 +130,14 @@ class Runner:
                 except Exception:  # noqa: BLE001 - a bad tick must not end the runner
                     log.exception("runner tick failed")
                 wait(self._pause())
-        finally:
+        except BaseException:
             self.shutdown()
+            raise
+        return self.shutdown()
 
     def _pause(self) -> float:
         now = self.clock()
-        upcoming = [r.due for r in self.retries]
-        with self.store.engine.connect() as conn:
-            first = conn.execute(select(func.min(m.ScheduleState.next_at))).scalar()
-        if first is not None:
-            upcoming.append(first)
+        upcoming = [r.due for r in self.retries] + list(self._next.values())
         pause = self.config.tick_seconds
         for instant in upcoming:
             pause = min(pause, max((instant - now).total_seconds(), 0.0))
@@ -148,15 +147,22 @@ class Runner:
         """Stop claiming; the runs stop at their next safe point (see :meth:`shutdown`)."""
         self.stopping.set()
 
-    def shutdown(self) -> None:
-        """Wait for the runs (at most ``shutdown_seconds``), then let go of everything."""
+    def shutdown(self) -> bool:
+        """Wait for the runs (at most ``shutdown_seconds``), then let go of everything.
+
+        Returns whether every run ended; when not, the runs still going were recorded as
+        interrupted, and the caller should end the process (their threads cannot be
+        stopped from outside).
+        """
         self.stopping.set()
+        clean = True
         deadline = time.monotonic() + self.config.shutdown_seconds
         for action_id, (claim, future) in list(self.running.items()):
             remaining = max(deadline - time.monotonic(), 0)
             try:
                 future.result(timeout=remaining)
             except TimeoutError:
+                clean = False
                 self._interrupt(claim, "the runner shut down before the run reached a safe "
                                        f"point within {self.config.shutdown_seconds:g} s")
             except Exception:  # noqa: BLE001 - already recorded by the run itself
@@ -166,6 +172,7 @@ class Runner:
         if self.single:
             self.claims.release_runner_lease()
         log.info("runner %s stopped", self.claims.owner)
+        return clean
 
     def _interrupt(self, claim: Claim, text: str) -> None:
         try:
@@ -182,6 +189,7 @@ class Runner:
         report.reaped = self.claims.reap()
         self._collect()
         now = self.clock()
+        self._next = {}
         for action in self._actions():
             if self.stopping.is_set():
                 break
@@ -225,6 +233,8 @@ class Runner:
         task_id = schedule.tasks[0] if schedule.tasks else action.tasks[0].id
         key = (f"{schedule.spec}|{rule.timezone}|{task_id}|{schedule.grace_minutes}"
                if rule is not None else "")
+        if rule is not None:
+            self._next[action.id] = rule.next_after(now)
         claim: Claim | None = None
         with self.claims.schedule(action.id) as lock:
             if lock is None:

@@ -144,7 +144,8 @@ class Claims:
                 .values(lease_until=self.clock() + self.lease))
             if result.rowcount == 0:
                 raise LeaseLost(f"run {claim.run_id} of {claim.action_id!r} lost its claim: "
-                                "its lease expired and it was marked abandoned",
+                                "it was ended elsewhere (its lease expired and another "
+                                "process marked it abandoned, or its runner shut down)",
                                 run_id=claim.run_id, action_id=claim.action_id)
 
     def active(self, action_id: str) -> ActiveInfo | None:
@@ -161,29 +162,28 @@ class Claims:
         return None if row is None else ActiveInfo(*row)
 
     def reap(self) -> list[int]:
-        """Mark the runs whose lease expired as abandoned and free their actions."""
+        """Mark the runs whose lease expired as abandoned and free their actions.
+
+        Rows another process holds locked right now (it is renewing them) are left alone.
+        """
         now = self.clock()
-        with self.store.engine.connect() as conn:
+        reaped = []
+        with self.store.write() as conn:
             expired = conn.execute(
                 select(m.ActiveRun.action_id, m.ActiveRun.run_id, m.ActiveRun.owner,
                        m.ActiveRun.lease_until)
-                .where(m.ActiveRun.lease_until < now)).all()
-        reaped = []
-        for action_id, run_id, owner, until in expired:
-            with self.store.write() as conn:
-                gone = conn.execute(
-                    delete(m.ActiveRun).where(m.ActiveRun.action_id == action_id,
-                                              m.ActiveRun.run_id == run_id,
-                                              m.ActiveRun.lease_until < now))
-                if gone.rowcount == 0:
-                    continue  # renewed meanwhile, or reaped by another runner
+                .where(m.ActiveRun.lease_until < now)
+                .with_for_update(skip_locked=True)).all()
+            for action_id, run_id, owner, until in expired:
+                conn.execute(delete(m.ActiveRun).where(m.ActiveRun.action_id == action_id,
+                                                       m.ActiveRun.run_id == run_id))
                 text = (f"Abandoned: its lease (held by {owner}) expired at "
                         f"{until.isoformat(timespec='seconds')}; the process was killed or "
                         "stopped. Nothing it writes from now on is accepted.")
                 conn.execute(update(m.Run).where(m.Run.id == run_id, m.Run.state == "running")
                              .values(state="abandoned", ended_at=now, error=text))
-            log.warning("run %d of %s: %s", run_id, action_id, text)
-            reaped.append(run_id)
+                log.warning("run %d of %s: %s", run_id, action_id, text)
+                reaped.append(run_id)
         return reaped
 
     # -- schedules -------------------------------------------------------------------

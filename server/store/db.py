@@ -39,6 +39,10 @@ _DEFAULT_DRIVERS = {
 }
 
 
+IDLE_IN_TRANSACTION = "30s"
+LOCK_TIMEOUT = "10s"
+
+
 class StoreError(SyncCenterError):
     """The state store cannot be opened, migrated or used as asked."""
 
@@ -61,11 +65,34 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_recycle", 3600)
     try:
-        return create_engine(url, **kwargs)
+        engine = create_engine(url, **kwargs)
     except ImportError as exc:
         hint = driver_hint(url.get_backend_name())
         raise StoreError(f"the state store {url.render_as_string(hide_password=True)} needs "
                          f"a database driver that is not installed ({exc}){hint}") from None
+    if url.get_backend_name() == "postgresql":
+        _configure_postgresql(engine)
+    return engine
+
+
+def _configure_postgresql(engine: Engine) -> None:
+    """Bound how long a frozen process can hold the store's locks.
+
+    A runner stopped inside a transaction (SIGSTOP, a paused VM) would otherwise keep its
+    row locks for good, and the other runners would wait on them. The server ends such a
+    transaction after ``IDLE_IN_TRANSACTION``; a statement waits for a lock at most
+    ``LOCK_TIMEOUT`` and then fails (the runner tries again on its next tick).
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"SET idle_in_transaction_session_timeout = '{IDLE_IN_TRANSACTION}'")
+            cursor.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
+        finally:
+            cursor.close()
+        dbapi_connection.commit()
 
 
 def _create_sqlite_folder(url: URL) -> None:

@@ -316,3 +316,14 @@ def test_the_runner_keeps_the_daylight_saving_rules(instance, store, clock, when
     slots = sorted(r.slot_at for r in store.runs("sched") if r.state == "succeeded")
     assert slots == [datetime.fromisoformat(e) for e in expected]
     assert not [r for r in store.runs("sched") if r.state in ("missed", "skipped")]
+
+
+def test_the_pause_follows_the_loaded_schedules_only(instance, store, clock) -> None:
+    write_action(instance, when='cron="0 * * * *"')
+    runner = make_runner(instance, store, clock, tick_seconds=600)
+    runner.tick()
+    assert runner._pause() == 10  # until 07:00:00 UTC, ten seconds away
+    (instance.actions_dir / "sched.xml").unlink()  # a deleted action is not waited for
+    clock.set("2026-06-01T07:30:00+00:00")
+    runner.tick()
+    assert runner._pause() == 600
