@@ -333,23 +333,40 @@ def _mib(size: int) -> str:
     return f"{size / 2**20:g} MiB"
 
 
+_NOT_A_VALUE = object()
+
+
+def _untagged(value: Any) -> Any:
+    """A value from the worker made a record value: itself, or what its tag stands for;
+    ``_NOT_A_VALUE`` when it is neither (a list, another dict)."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is dict and len(value) == 1:
+        ((name, text),) = value.items()
+        convert = UNTAG.get(name)
+        if convert is not None and type(text) is str and len(text) <= 5_000:
+            try:
+                return convert(text)
+            except (ArithmeticError, ValueError):
+                pass
+    return _NOT_A_VALUE
+
+
+def _what(value: Any) -> str:
+    return "a dict" if type(value) is dict else "a list"
+
+
 def _untag_row(values: list[Any]) -> str | None:
     """Untag one mapped row in place; return the problem of a value that is none."""
     for index, value in enumerate(values):
-        kind = type(value)
-        if kind in _PLAIN:
+        if type(value) in _PLAIN:
             continue
-        if kind is dict and len(value) == 1:
-            ((name, text),) = value.items()
-            convert = UNTAG.get(name)
-            if convert is not None and type(text) is str and len(text) <= 5_000:
-                try:
-                    values[index] = convert(text)
-                    continue
-                except (ArithmeticError, ValueError):
-                    pass
-        what = "a dict" if kind is dict else "a list"
-        return f"field number {index + 1} holds {what}; values must be {VALUE_TYPES}"
+        converted = _untagged(value)
+        if converted is _NOT_A_VALUE:
+            return (f"field number {index + 1} holds {_what(value)}; values must be "
+                    f"{VALUE_TYPES}")
+        values[index] = converted
     return None
 
 
@@ -364,19 +381,11 @@ def _check_record(record: dict[str, Any], max_bytes: int) -> str | None:
             return (f"returned a record of {size:,} bytes; a record may take at most "
                     f"{max_bytes:,} bytes")
     for key, value in record.items():
-        kind = type(value)
-        if kind in _PLAIN:
+        if type(value) in _PLAIN:
             continue
-        if kind is dict and len(value) == 1:
-            ((name, text),) = value.items()
-            convert = UNTAG.get(name)
-            if convert is not None and type(text) is str and len(text) <= 5_000:
-                try:
-                    record[key] = convert(text)
-                    continue
-                except (ArithmeticError, ValueError):
-                    pass
-        what = "a dict" if kind is dict else "a list"
-        return (f"returned field {_cut(repr(key), 100)} holding {what}; record values must "
-                f"be {VALUE_TYPES}")
+        converted = _untagged(value)
+        if converted is _NOT_A_VALUE:
+            return (f"returned field {_cut(repr(key), 100)} holding {_what(value)}; record "
+                    f"values must be {VALUE_TYPES}")
+        record[key] = converted
     return None
