@@ -152,7 +152,7 @@ class Instance:
         return self._sqlite_relative(self.expand(str(url), "[store] url"))
 
     def channel(self, name: str) -> dict[str, Any]:
-        """Return the settings of channel ``name``."""
+        """Return the settings of channel ``name`` (secret references not filled in)."""
         channels = self.settings.get("channels", {})
         entry = channels.get(name)
         if not isinstance(entry, dict):
@@ -162,7 +162,10 @@ class Instance:
                 f"{', '.join(channels) or 'none'}",
                 channel=name,
             )
-        return {k: self.expand(v, f"[channels.{name}] {k}") if isinstance(v, str) else v
+        # Secrets stay as written (${secret:NAME}): only the SP-API client reads them
+        # (server.amazon.spapi.channel), so a file-mode run needs none of them set.
+        return {k: self.expand(v, f"[channels.{name}] {k}")
+                if isinstance(v, str) and "${secret:" not in v else v
                 for k, v in entry.items()}
 
     def _sqlite_relative(self, url: str) -> str:

@@ -12,7 +12,9 @@ Fields the target understands: ``sku`` (required), ``price``, ``quantity``,
 ``handling-time`` (days until shipped), ``currency`` and ``product-type``; other fields
 are ignored. The seller id and marketplace id come from the channel. A feed holds at most
 25,000 messages; more continue in ``NAME-part2.json`` and so on. All parts appear only
-when the run succeeds.
+when the run succeeds. When the channel's mode is ``sp-api`` or ``simulator``, the parts
+are then sent to Amazon and its processing report comes back as ``issues()``
+(``server.amazon.submission``).
 """
 
 from __future__ import annotations
@@ -25,17 +27,13 @@ import orjson
 
 from server.actions.model import Target
 from server.amazon import log
+from server.amazon.spapi.marketplaces import MARKETPLACES, find_marketplace
+from server.amazon.submission import submit_feeds
 from server.engine.base import Artefact, Row, RunContext, register_target
 from server.engine.targets.atomic import AtomicFile
 from server.errors import TargetError
 
 MAX_MESSAGES = 25_000
-MARKETPLACES = {
-    "DE": "A1PA6795UKMFR9", "FR": "A13V1IB3VIYZZH", "IT": "APJ6JRA9NG5V4",
-    "ES": "A1RKKUPIHCS9HS", "UK": "A1F83G8C2ARO7P", "GB": "A1F83G8C2ARO7P",
-    "NL": "A1805IZSGTT6HS", "SE": "A2NODRKZP88ZB9", "PL": "A1C3SOZRARQ6R3",
-    "BE": "AMEN7PMS3EDWL", "US": "ATVPDKIKX0DER",
-}
 
 
 @register_target("amazon-listings-feed")
@@ -60,6 +58,7 @@ class ListingsFeedWriter:
         self.currency = ctx.setting("currency", str(channel.get("currency", "EUR")))
         self.parts: list[AtomicFile] = []
         self.counts: list[int] = []
+        self.late: list[tuple[str | None, str, str]] = []
         self.index: dict[str, int] = {}
 
     def open(self, columns: list[str]) -> None:
@@ -98,7 +97,16 @@ class ListingsFeedWriter:
                 artefacts.append(Artefact(str(part.final), "file", count))
         if self.ctx.dry_run:
             log.info("dry run: listings feed %s not written", self.path)
+            return artefacts
+        instance = getattr(self.ctx, "instance", None)
+        if instance is not None:  # sp-api / simulator: send it (the file stays as a record)
+            self.late = [(i.sku, i.severity, i.message) for i in submit_feeds(
+                instance, self.ctx.action.channel, [part.final for part in self.parts])]
         return artefacts
+
+    def issues(self) -> list[tuple[str | None, str, str]]:
+        """What Amazon reported on the sent feeds: (sku, severity, message)."""
+        return self.late
 
     def abort(self) -> None:
         for part in self.parts:
@@ -164,9 +172,10 @@ def _marketplace_id(channel: dict[str, Any], name: str) -> str:
     explicit = str(channel.get("marketplace_id", "")).strip()
     if explicit:
         return explicit
-    code = str(channel.get("marketplace", "")).strip().upper()
-    if code in MARKETPLACES:
-        return MARKETPLACES[code]
+    code = str(channel.get("marketplace", "")).strip()
+    found = find_marketplace(code)
+    if found is not None:
+        return found.id
     if len(code) > 3:  # already an id
         return code
     raise TargetError(f"channel {name!r}: marketplace {code!r} is not known; set "

@@ -10,6 +10,9 @@ folder and renames it in ``commit``; ``abort`` removes what was written. A SQL t
 commits its transaction in ``commit`` and rolls back in ``abort``. After any exception
 from ``open``, ``write`` or ``commit`` the pipeline calls ``abort`` (so a transaction never
 keeps a table locked); records a target refuses are not counted in ``Artefact.rows``.
+A target that hands its output on after commit (a feed sent to a marketplace) may offer
+``issues()``: ``(key, severity, message)`` tuples the pipeline logs; a key with an
+``error`` counts as failed instead of written.
 
 Drivers may also hand sources ``time``, ``timedelta``, ``bytes``, ``UUID`` and JSON values;
 ``server.engine.values`` turns all of them into text or JSON. ``SourceReader.count`` may be

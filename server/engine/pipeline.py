@@ -230,6 +230,7 @@ def _execute(
             if checkpoint is not None:
                 checkpoint()
             result.artefacts = target.commit()
+            _late_issues(target, result, book)
         except BaseException:
             target.abort()
             raise
@@ -404,6 +405,21 @@ def _check_limits(action: Action, result: RunResult, stop: bool) -> None:
             "nothing",
             action_id=action.id,
         )
+
+
+def _late_issues(target: TargetWriter, result: RunResult, book: _Logbook) -> None:
+    """Log what a target learnt after commit (a marketplace's processing report); a record
+    with an error there did not arrive, so it counts as failed, not written."""
+    issues = getattr(target, "issues", None)
+    if issues is None:
+        return
+    failed: set[str] = set()
+    for key, severity, message in issues():
+        book.add(severity, message, key)
+        if severity == "error" and key is not None:
+            failed.add(key)
+    result.failed += len(failed)
+    result.written -= len(failed)
 
 
 def _report_unmatched(keys: _Keys, result: RunResult, book: _Logbook) -> None:
