@@ -18,6 +18,7 @@ from server.actions.model import (
     Action,
     Field,
     FileSource,
+    ReportSource,
     Schedule,
     ScriptHook,
     Selection,
@@ -106,13 +107,18 @@ def _build(tree: etree._ElementTree, file: str,
 def _task(node: etree._Element, file: str, lines: list[str], problems: list[Problem],
           helpers: tuple[()] | None) -> Task:
     source_node = next(iter(node.find(f"{_NS}source")))
-    source: SqlSource | FileSource
+    source: SqlSource | FileSource | ReportSource
     kind = etree.QName(source_node).localname
     if kind == "sql":
         source = SqlSource(connection=source_node.get("connection", ""),
                            query=(source_node.text or "").strip(),
                            batch_size=int(source_node.get("batch-size", "1000")),
                            line=source_node.sourceline or 0)
+    elif kind == "amazon-report":
+        source = ReportSource(report_type=source_node.get("type", ""),
+                              file=source_node.get("file", ""),
+                              days=int(source_node.get("days", "30")),
+                              line=source_node.sourceline or 0)
     else:
         delimiter = source_node.get("delimiter", "")
         source = FileSource(kind=kind,  # type: ignore[arg-type]

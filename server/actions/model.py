@@ -49,7 +49,18 @@ class FileSource:
     line: int = 0
 
 
-Source = SqlSource | FileSource
+@dataclass(frozen=True)
+class ReportSource:
+    """Lines of an Amazon report: requested from Amazon, or read from the inbox."""
+
+    report_type: str
+    file: str = ""  # file mode: a path pattern; empty: {inbox}/{channel}/TYPE*
+    days: int = 30
+    line: int = 0
+    kind: Literal["amazon-report"] = "amazon-report"
+
+
+Source = SqlSource | FileSource | ReportSource
 
 
 @dataclass(frozen=True)
