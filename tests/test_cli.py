@@ -94,10 +94,16 @@ def test_run_with_selection_dry_run_and_log(instance, tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
     book = load_workbook(workbook, read_only=True)
-    rows = list(book["Stock"].iter_rows(values_only=True))
+    rows = list(book["Template"].iter_rows(values_only=True))
     book.close()
-    assert rows[0] == ("sku", "ean", "title", "price", "quantity")
-    assert sorted(r[0] for r in rows[1:]) == keys
+    # Amazon's category-workbook layout: settings, labels in row 4, paths in row 5
+    assert rows[0][0].startswith("settings=TemplateType=unified&")
+    assert rows[3] == ("SKU", "External Product ID", "Item Name", "Your Price EUR", "Quantity")
+    assert rows[4][0] == "contribution_sku#1.value"
+    assert rows[4][4] == "fulfillment_availability#1.quantity"
+    assert rows[4][3] == ("purchasable_offer[marketplace_id=A1PA6795UKMFR9][audience=ALL]"
+                          "#1.our_price#1.schedule#1.value_with_tax")
+    assert sorted(r[0] for r in rows[6:]) == keys
 
     code, output = cli(home, "log")
     assert code == 0

@@ -106,7 +106,7 @@ def _build(tree: etree._ElementTree, file: str,
 
 def _task(node: etree._Element, file: str, lines: list[str], problems: list[Problem],
           helpers: tuple[()] | None) -> Task:
-    source_node = next(iter(node.find(f"{_NS}source")))
+    source_node = _first_element(node.find(f"{_NS}source"))
     source: SqlSource | FileSource | ReportSource
     kind = etree.QName(source_node).localname
     if kind == "sql":
@@ -155,7 +155,7 @@ def _task(node: etree._Element, file: str, lines: list[str], problems: list[Prob
                            helpers)
         fields.append(field)
 
-    target_node = next(iter(node.find(f"{_NS}target")))
+    target_node = _first_element(node.find(f"{_NS}target"))
     options = dict(target_node.attrib)
     if options.get("delimiter") == "tab":
         options["delimiter"] = "\t"
@@ -226,6 +226,11 @@ def _formula_position(node: etree._Element, lines: list[str], source: str,
     match = re.search(rf"<(?:[\w\-.]+:)?{re.escape(local)}\s*>", raw)
     start = match.end() if match else 0
     return line, start + position + 1
+
+
+def _first_element(node: etree._Element) -> etree._Element:
+    """The first child element, past comments and processing instructions."""
+    return next(child for child in node if isinstance(child.tag, str))
 
 
 def _text(node: etree._Element | None) -> str:

@@ -185,4 +185,12 @@ def test_a_number_that_is_not_a_number() -> None:
 
 def test_unknown_source_kind_lists_the_known_ones() -> None:
     [problem] = problems_of(GOOD.replace(b"<source>", b"<source><mongo/>", 1))
-    assert "unexpected element <mongo> in <source>; expected <sql>, <csv> or <xlsx>" in problem
+    assert ("unexpected element <mongo> in <source>; expected <sql>, <csv>, <xlsx> or "
+            "<amazon-report>") in problem
+
+
+def test_comments_inside_source_and_target_are_ignored() -> None:
+    text = GOOD.replace(b"<source>", b"<source><!-- the ERP -->", 1)
+    text = text.replace(b"<target>", b"<target>\n<!-- where it goes -->", 1)
+    action = load_action_bytes(text, "case.xml")
+    assert action.tasks[0].source.kind == "sql" and action.tasks[0].target.kind
