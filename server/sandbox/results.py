@@ -15,7 +15,7 @@ import orjson
 
 from server.errors import Problem, SyncCenterError
 from server.sandbox.limits import RECURSION_LIMIT, Limits
-from server.sandbox.protocol import SEVERITIES, UNTAG, VALUE_TYPES
+from server.sandbox.protocol import SEVERITIES, VALUE_TYPES, untag
 
 LIMIT_KINDS = ("cpu", "memory", "wall", "output", "log", "recursion")
 _PLAIN = frozenset({str, int, float, bool, type(None)})
@@ -342,14 +342,11 @@ def _untagged(value: Any) -> Any:
     kind = type(value)
     if kind in _PLAIN:
         return value
-    if kind is dict and len(value) == 1:
-        ((name, text),) = value.items()
-        convert = UNTAG.get(name)
-        if convert is not None and type(text) is str and len(text) <= 5_000:
-            try:
-                return convert(text)
-            except (ArithmeticError, ValueError):
-                pass
+    if kind is dict:
+        try:
+            return untag(value)
+        except ValueError:
+            pass
     return _NOT_A_VALUE
 
 
