@@ -2,6 +2,7 @@ import logging
 
 log = logging.getLogger(__name__)
 
+from server.store import catalogue_models  # noqa: E402, F401 - registers the tables
 from server.store.db import (  # noqa: E402
     StoreError,
     current_revision,

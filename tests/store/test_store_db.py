@@ -15,7 +15,9 @@ from server.store import Store, StoreError, current_revision, head_revision, mak
 from server.store.db import alembic_config
 from server.store.models import Base
 
-TABLES = {"runs", "messages", "artefacts", "active_runs", "schedule_state", "runner_leases"}
+TABLES = {"runs", "messages", "artefacts", "active_runs", "schedule_state", "runner_leases",
+          "categories", "product_types", "article_categories", "article_overrides",
+          "listing_snapshots", "image_uploads"}
 
 
 def _tables(engine: Engine) -> set[str]:
@@ -54,7 +56,7 @@ def test_migrate_from_empty(engine: Engine) -> None:
     assert current_revision(engine) is None
     assert not _tables(engine) & TABLES
     migrate(engine)
-    assert current_revision(engine) == head_revision() == "0002"
+    assert current_revision(engine) == head_revision() == "0003"
     assert _tables(engine) >= TABLES
 
 
