@@ -10,7 +10,9 @@ SKU, each patching ``fulfillment_availability`` and ``purchasable_offer``::
 
 Fields the target understands: ``sku`` (required), ``price``, ``quantity``,
 ``handling-time`` (days until shipped), ``currency`` and ``product-type``; other fields
-are ignored. The seller id and marketplace id come from the channel. A feed holds at most
+are ignored. ``price-floor`` and ``price-ceiling`` are the price guard: a record whose
+price lies outside them is refused (it fails, with the reason in the logbook) and not
+sent. The seller id and marketplace id come from the channel. A feed holds at most
 25,000 messages; more continue in ``NAME-part2.json`` and so on. All parts appear only
 when the run succeeds. When the channel's mode is ``sp-api`` or ``simulator``, the parts
 are then sent to Amazon and its processing report comes back as ``issues()``
@@ -63,7 +65,8 @@ class ListingsFeedWriter:
 
     def open(self, columns: list[str]) -> None:
         self.index = {name: columns.index(name) for name in
-                      ("sku", "price", "quantity", "handling-time", "currency", "product-type")
+                      ("sku", "price", "quantity", "handling-time", "currency", "product-type",
+                       "price-floor", "price-ceiling")
                       if name in columns}
         if "sku" not in self.index:
             raise TargetError(f"the amazon-listings-feed target needs a field named 'sku'; "
@@ -146,6 +149,7 @@ class ListingsFeedWriter:
                 availability["lead_time_to_ship_max_days"] = _whole(row[h], "handling-time")
             patches.append(self._patch("fulfillment_availability", availability))
         if (i := get("price")) is not None:
+            self._guard(row, row[i])
             currency = _text(row[c]) if (c := get("currency")) is not None else self.currency
             offer = {"marketplace_id": self.marketplace_id, "currency": currency or
                      self.currency, "audience": "ALL",
@@ -162,6 +166,19 @@ class ListingsFeedWriter:
             message["operationType"] = "PATCH"
             message["patches"] = patches
         return message
+
+    def _guard(self, row: Row, price: Any) -> None:
+        """Refuse a price outside the record's floor and ceiling (the price guard)."""
+        value = _number(price, "price")
+        for field, wrong in (("price-floor", "below"), ("price-ceiling", "above")):
+            i = self.index.get(field)
+            if i is None or row[i] in (None, ""):
+                continue
+            limit = _number(row[i], field)
+            if (value < limit) if wrong == "below" else (value > limit):
+                raise ValueError(f"price {value} is {wrong} the {field} {limit}; the price "
+                                 "guard keeps it from being sent (check the price or the "
+                                 f"{field} formula)")
 
     @staticmethod
     def _patch(attribute: str, value: dict[str, Any]) -> dict[str, Any]:
