@@ -7,8 +7,9 @@ Prints, in one run:
   mapping function, next to plain ``eval`` of the same expression compiled by Python and a
   plain Python function doing the same (targets: >= 1,000,000/s, within 1.5x of eval);
 - scripts: records per second of a task run end to end (demo ERP -> JSON lines) with no
-  script, and with a trivial ``transform`` hook (target: >= 100,000 records/s through
-  the hook).
+  script, with a trivial ``transform`` hook (target: >= 100,000 records/s through the
+  hook), and with a formula that calls a function of a ``functions`` script (the whole
+  mapping then runs in the script worker).
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ def bench_formulas(count: int) -> list[tuple[str, float, float, float]]:
     return results
 
 
-def bench_scripts(records: int, workdir: Path) -> tuple[float, float, float]:
+def bench_scripts(records: int, workdir: Path) -> tuple[float, float, float, float]:
     erp = workdir / f"erp-{records}.db"
     if not erp.exists():
         generate_erp(erp, articles=records, with_orders=False)
@@ -91,15 +92,19 @@ def bench_scripts(records: int, workdir: Path) -> tuple[float, float, float]:
         shutil.copyfile(erp, home / "erp.db")
         (instance.scripts_dir / "noop.py").write_text("def transform(record, ctx):\n"
                                                       "    return record\n")
+        (instance.scripts_dir / "same.py").write_text("def same(value):\n    return value\n")
         fields = "\n".join(f'      <field name="{c.lower()}"><column>{c}</column></field>'
                            for c in COPIES)
         fields += '\n      <field name="price"><formula>round(A.VK1 * 1.2, 2)</formula></field>'
         load_plugins()
         rates = []
         with Store.open(instance.store_url()) as store:
-            for script in ("", '<script hook="transform" src="noop.py"/>'):
-                action = load_action_bytes(ACTION.format(fields=fields, script=script).encode(),
-                                           "bench.xml")
+            variants = (("", fields), ('<script hook="transform" src="noop.py"/>', fields),
+                        ('<script hook="functions" src="same.py"/>',
+                         fields.replace("round(A.VK1 * 1.2, 2)", "round(same(A.VK1) * 1.2, 2)")))
+            for script, variant_fields in variants:
+                text = ACTION.format(fields=variant_fields, script=script)
+                action = load_action_bytes(text.encode(), "bench.xml")
                 started = time.perf_counter()
                 result = run_task(instance, store, action)
                 assert result.state == "succeeded", result.error
@@ -112,7 +117,7 @@ def bench_scripts(records: int, workdir: Path) -> tuple[float, float, float]:
             for _ in range(records // 1000):
                 host.transform(sample)
             hook_alone = records / (time.perf_counter() - started)
-        return rates[0], rates[1], hook_alone
+        return rates[0], rates[1], hook_alone, rates[2]
     finally:
         shutil.rmtree(home, ignore_errors=True)
 
@@ -139,11 +144,12 @@ def main() -> None:
         print(f"{formula:24} {engine:12,.0f} {evaluated:12,.0f} {called:12,.0f} "
               f"{evaluated / engine:12.2f}")
 
-    without, with_hook, alone = bench_scripts(args.records, args.workdir)
+    without, with_hook, alone, functions = bench_scripts(args.records, args.workdir)
     print(f"\nscripts, {args.records:,} records of 16 fields, demo ERP -> JSON lines")
     print(f"{'run without a script':32} {without:12,.0f} records/s")
     print(f"{'run with a trivial transform':32} {with_hook:12,.0f} records/s")
     print(f"{'the transform hook alone':32} {alone:12,.0f} records/s")
+    print(f"{'run with a script function':32} {functions:12,.0f} records/s")
 
 
 if __name__ == "__main__":
