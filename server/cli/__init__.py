@@ -50,9 +50,21 @@ def main(ctx: click.Context, instance: str | None, verbose: int) -> None:
 
 
 def _register() -> None:
-    from server.cli import actions, channel, logbook, marketplace, run, runner, schedule, scripts
+    from server.cli import (
+        actions,
+        catalogue,
+        channel,
+        images,
+        logbook,
+        marketplace,
+        run,
+        runner,
+        schedule,
+        scripts,
+    )
 
-    for module in (actions, channel, logbook, marketplace, run, runner, schedule, scripts):
+    for module in (actions, catalogue, channel, images, logbook, marketplace, run, runner,
+                   schedule, scripts):
         for command in module.COMMANDS:
             main.add_command(command)
 

@@ -25,6 +25,13 @@ from server.store.models import (
 )
 
 LongText = Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
+
+
+def Key(length: int) -> String:  # noqa: N802 - a column type, named like one
+    """A key column: compared byte for byte, so 'a1' and 'A1' are two SKUs on MariaDB too
+    (its default collation ignores case)."""
+    return String(length).with_variant(  # type: ignore[return-value]
+        mysql.VARCHAR(length, collation="utf8mb4_bin"), "mysql", "mariadb")
 MARKETPLACE_LENGTH = 20
 NODE_LENGTH = 30
 TYPE_LENGTH = 100
@@ -42,9 +49,9 @@ class Category(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    marketplace_id: Mapped[str] = mapped_column(String(MARKETPLACE_LENGTH))
-    node_id: Mapped[str] = mapped_column(String(NODE_LENGTH))
-    parent_node_id: Mapped[str | None] = mapped_column(String(NODE_LENGTH))
+    marketplace_id: Mapped[str] = mapped_column(Key(MARKETPLACE_LENGTH))
+    node_id: Mapped[str] = mapped_column(Key(NODE_LENGTH))
+    parent_node_id: Mapped[str | None] = mapped_column(Key(NODE_LENGTH))
     name: Mapped[str] = mapped_column(String(HOST_LENGTH))
     path: Mapped[str] = mapped_column(Text)  # "Sport/Outdoor/Jacken", as the guide has it
     depth: Mapped[int] = mapped_column(Integer)
@@ -64,8 +71,8 @@ class ProductType(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    marketplace_id: Mapped[str] = mapped_column(String(MARKETPLACE_LENGTH))
-    name: Mapped[str] = mapped_column(String(TYPE_LENGTH))  # SHIRT
+    marketplace_id: Mapped[str] = mapped_column(Key(MARKETPLACE_LENGTH))
+    name: Mapped[str] = mapped_column(Key(TYPE_LENGTH))  # SHIRT
     display_name: Mapped[str | None] = mapped_column(String(HOST_LENGTH))
     version: Mapped[str | None] = mapped_column(String(HOST_LENGTH))
     locale: Mapped[str | None] = mapped_column(String(MARKETPLACE_LENGTH))
@@ -80,10 +87,10 @@ class ArticleCategory(Base):
     __tablename__ = "article_categories"
     __table_args__ = (_MYSQL_OPTIONS,)
 
-    marketplace_id: Mapped[str] = mapped_column(String(MARKETPLACE_LENGTH), primary_key=True)
-    sku: Mapped[str] = mapped_column(String(KEY_LENGTH), primary_key=True)
-    node_id: Mapped[str | None] = mapped_column(String(NODE_LENGTH))
-    product_type: Mapped[str | None] = mapped_column(String(TYPE_LENGTH))
+    marketplace_id: Mapped[str] = mapped_column(Key(MARKETPLACE_LENGTH), primary_key=True)
+    sku: Mapped[str] = mapped_column(Key(KEY_LENGTH), primary_key=True)
+    node_id: Mapped[str | None] = mapped_column(Key(NODE_LENGTH))
+    product_type: Mapped[str | None] = mapped_column(Key(TYPE_LENGTH))
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime)
     assigned_by: Mapped[str | None] = mapped_column(String(HOST_LENGTH))
 
@@ -94,9 +101,9 @@ class ArticleOverride(Base):
     __tablename__ = "article_overrides"
     __table_args__ = (_MYSQL_OPTIONS,)
 
-    marketplace_id: Mapped[str] = mapped_column(String(MARKETPLACE_LENGTH), primary_key=True)
-    sku: Mapped[str] = mapped_column(String(KEY_LENGTH), primary_key=True)
-    attribute: Mapped[str] = mapped_column(String(KEY_LENGTH), primary_key=True)
+    marketplace_id: Mapped[str] = mapped_column(Key(MARKETPLACE_LENGTH), primary_key=True)
+    sku: Mapped[str] = mapped_column(Key(KEY_LENGTH), primary_key=True)
+    attribute: Mapped[str] = mapped_column(Key(KEY_LENGTH), primary_key=True)
     value: Mapped[str] = mapped_column(Text)  # JSON
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_by: Mapped[str | None] = mapped_column(String(HOST_LENGTH))
@@ -108,8 +115,8 @@ class ListingSnapshot(Base):
     __tablename__ = "listing_snapshots"
     __table_args__ = (_MYSQL_OPTIONS,)
 
-    channel: Mapped[str] = mapped_column(String(KEY_LENGTH), primary_key=True)
-    sku: Mapped[str] = mapped_column(String(KEY_LENGTH), primary_key=True)
+    channel: Mapped[str] = mapped_column(Key(KEY_LENGTH), primary_key=True)
+    sku: Mapped[str] = mapped_column(Key(KEY_LENGTH), primary_key=True)
     product_type: Mapped[str] = mapped_column(String(TYPE_LENGTH))
     attributes: Mapped[str] = mapped_column(LongText)  # JSON, as sent
     accepted_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -122,8 +129,8 @@ class ImageUpload(Base):
     __tablename__ = "image_uploads"
     __table_args__ = (_MYSQL_OPTIONS,)
 
-    channel: Mapped[str] = mapped_column(String(KEY_LENGTH), primary_key=True)
-    sku: Mapped[str] = mapped_column(String(KEY_LENGTH), primary_key=True)
+    channel: Mapped[str] = mapped_column(Key(KEY_LENGTH), primary_key=True)
+    sku: Mapped[str] = mapped_column(Key(KEY_LENGTH), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0 main, 1..8 others
     source: Mapped[str] = mapped_column(String(PATH_LENGTH))  # the ERP's file or URL
     content_hash: Mapped[str] = mapped_column(String(HASH_LENGTH))  # sha256 hex

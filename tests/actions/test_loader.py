@@ -36,8 +36,10 @@ def test_model_carries_the_file_content() -> None:
     assert export.source.kind == "sql" and "FROM article" in export.source.query
     kinds = {f.name: f.kind for f in export.fields}
     assert kinds == {"sku": "column", "price": "formula", "quantity": "formula",
-                     "handling-time": "fixed", "currency": "unused"}
-    assert [f.name for f in export.used_fields] == ["sku", "price", "quantity", "handling-time"]
+                     "handling-time": "fixed", "currency": "unused",
+                     "price-floor": "formula", "price-ceiling": "formula"}
+    assert [f.name for f in export.used_fields] == ["sku", "price", "quantity", "handling-time",
+                                                    "price-floor", "price-ceiling"]
     assert export.target.kind == "amazon-listings-feed"
     assert action.schedule.times == "9:00; 11:00; 15:00"
 

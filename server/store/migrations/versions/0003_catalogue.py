@@ -23,13 +23,19 @@ LONG_TEXT = sa.Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
 MYSQL_OPTIONS = {"mysql_engine": "InnoDB", "mysql_charset": "utf8mb4"}
 
 
+def key(length: int) -> sa.types.TypeEngine:
+    """A key column, compared byte for byte (MariaDB's default collation ignores case)."""
+    return sa.String(length).with_variant(
+        mysql.VARCHAR(length, collation="utf8mb4_bin"), "mysql", "mariadb")
+
+
 def upgrade() -> None:
     op.create_table(
         "categories",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("marketplace_id", sa.String(20), nullable=False),
-        sa.Column("node_id", sa.String(30), nullable=False),
-        sa.Column("parent_node_id", sa.String(30), nullable=True),
+        sa.Column("marketplace_id", key(20), nullable=False),
+        sa.Column("node_id", key(30), nullable=False),
+        sa.Column("parent_node_id", key(30), nullable=True),
         sa.Column("name", sa.String(255), nullable=False),
         sa.Column("path", sa.Text(), nullable=False),
         sa.Column("depth", sa.Integer(), nullable=False),
@@ -47,8 +53,8 @@ def upgrade() -> None:
     op.create_table(
         "product_types",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("marketplace_id", sa.String(20), nullable=False),
-        sa.Column("name", sa.String(100), nullable=False),
+        sa.Column("marketplace_id", key(20), nullable=False),
+        sa.Column("name", key(100), nullable=False),
         sa.Column("display_name", sa.String(255), nullable=True),
         sa.Column("version", sa.String(255), nullable=True),
         sa.Column("locale", sa.String(20), nullable=True),
@@ -62,10 +68,10 @@ def upgrade() -> None:
                     ["marketplace_id", "name"], unique=True)
     op.create_table(
         "article_categories",
-        sa.Column("marketplace_id", sa.String(20), nullable=False),
-        sa.Column("sku", sa.String(200), nullable=False),
-        sa.Column("node_id", sa.String(30), nullable=True),
-        sa.Column("product_type", sa.String(100), nullable=True),
+        sa.Column("marketplace_id", key(20), nullable=False),
+        sa.Column("sku", key(200), nullable=False),
+        sa.Column("node_id", key(30), nullable=True),
+        sa.Column("product_type", key(100), nullable=True),
         sa.Column("assigned_at", TIMESTAMP, nullable=False),
         sa.Column("assigned_by", sa.String(255), nullable=True),
         sa.PrimaryKeyConstraint("marketplace_id", "sku", name="pk_article_categories"),
@@ -73,9 +79,9 @@ def upgrade() -> None:
     )
     op.create_table(
         "article_overrides",
-        sa.Column("marketplace_id", sa.String(20), nullable=False),
-        sa.Column("sku", sa.String(200), nullable=False),
-        sa.Column("attribute", sa.String(200), nullable=False),
+        sa.Column("marketplace_id", key(20), nullable=False),
+        sa.Column("sku", key(200), nullable=False),
+        sa.Column("attribute", key(200), nullable=False),
         sa.Column("value", sa.Text(), nullable=False),
         sa.Column("updated_at", TIMESTAMP, nullable=False),
         sa.Column("updated_by", sa.String(255), nullable=True),
@@ -85,8 +91,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "listing_snapshots",
-        sa.Column("channel", sa.String(200), nullable=False),
-        sa.Column("sku", sa.String(200), nullable=False),
+        sa.Column("channel", key(200), nullable=False),
+        sa.Column("sku", key(200), nullable=False),
         sa.Column("product_type", sa.String(100), nullable=False),
         sa.Column("attributes", LONG_TEXT, nullable=False),
         sa.Column("accepted_at", TIMESTAMP, nullable=False),
@@ -96,8 +102,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "image_uploads",
-        sa.Column("channel", sa.String(200), nullable=False),
-        sa.Column("sku", sa.String(200), nullable=False),
+        sa.Column("channel", key(200), nullable=False),
+        sa.Column("sku", key(200), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("source", sa.String(1000), nullable=False),
         sa.Column("content_hash", sa.String(64), nullable=False),

@@ -1,0 +1,55 @@
+"""The preview workbook of the product data: each listing as a row of Amazon's
+category-workbook layout (settings in row 1, attribute names in row 4, attribute paths in
+row 5, one article per row from row 7), so a person can review before anything is sent.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import xlsxwriter
+
+from server.amazon.template_xlsx import DATA_ROW, LABEL_ROW, PATH_ROW, VERSION
+from server.engine.targets.atomic import AtomicFile
+from server.engine.targets.xlsx import WORKBOOK_OPTIONS
+
+
+def write_preview(path: Path, listings: list[tuple[str, str, dict[str, Any]]],
+                  marketplace_id: str, language: str) -> None:
+    """Write ``(sku, product type, attributes)`` rows to the workbook at ``path``."""
+    from server.catalogue.attributes import flatten
+
+    rows = [(sku, product_type, flatten(attributes))
+            for sku, product_type, attributes in listings]
+    paths: dict[str, None] = {}
+    for _sku, _pt, values in rows:
+        paths.update(dict.fromkeys(values))
+    columns = ["contribution_sku#1.value", "product_type#1.value", *paths]
+    with AtomicFile(path) as out:
+        book = xlsxwriter.Workbook(out.file, {**WORKBOOK_OPTIONS, "constant_memory": False})
+        bold = book.add_format({"bold": True})
+        sheet = book.add_worksheet("Template")
+        sheet.write_string(0, 0, "settings=" + urlencode({
+            "TemplateType": "unified", "Version": VERSION, "labelRow": LABEL_ROW,
+            "attributeRow": PATH_ROW, "dataRow": DATA_ROW,
+            "primaryMarketplaceId": f"amzn1.mp.o.{marketplace_id}",
+            "contentLanguageTag": language}))
+        labels = ["SKU", "Product Type", *(p.split("[", 1)[0].split("#", 1)[0] for p in paths)]
+        sheet.write_row(LABEL_ROW - 1, 0, labels, bold)
+        sheet.write_row(PATH_ROW - 1, 0, columns)
+        for number, (sku, product_type, values) in enumerate(rows):
+            sheet.write_row(DATA_ROW - 1 + number, 0,
+                            [sku, product_type, *(_cell(values.get(p)) for p in paths)])
+        sheet.freeze_panes(DATA_ROW - 1, 1)
+        book.close()
+
+
+def _cell(value: Any) -> Any:
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, Decimal):
+        return float(value)
+    return str(value)
