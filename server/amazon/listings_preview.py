@@ -53,3 +53,23 @@ def _cell(value: Any) -> Any:
     if isinstance(value, Decimal):
         return float(value)
     return str(value)
+
+
+def write_quality(path: Path, table: list[tuple[str, str, Any]]) -> None:
+    """The data quality table: SKU, product type, Dq1, Dq2, and the reasons."""
+    with AtomicFile(path) as out:
+        book = xlsxwriter.Workbook(out.file, {**WORKBOOK_OPTIONS, "constant_memory": False})
+        bold = book.add_format({"bold": True})
+        percent = book.add_format({"num_format": "0%"})
+        sheet = book.add_worksheet("Quality")
+        sheet.write_row(0, 0, ["SKU", "Product type", "Dq1", "Dq2", "Problems"], bold)
+        for number, (sku, product_type, quality) in enumerate(table, 1):
+            if isinstance(quality, str):  # no product type, or it is not imported
+                sheet.write_row(number, 0, [sku, product_type, None, None, quality])
+                continue
+            sheet.write_row(number, 0, [sku, product_type])
+            sheet.write_number(number, 2, quality.dq1, percent)
+            sheet.write_number(number, 3, quality.dq2, percent)
+            sheet.write_string(number, 4, "; ".join(p.reason for p in quality.problems))
+        sheet.freeze_panes(1, 1)
+        book.close()

@@ -40,8 +40,9 @@ from server.engine.base import Artefact, Row, RunContext, register_target
 from server.engine.targets.atomic import AtomicFile
 from server.errors import TargetError
 
-MODES = ("preview", "validate", "upload")
+MODES = ("preview", "validate", "upload", "quality")
 MAX_MESSAGES = 25_000
+MAX_FEED_BYTES = 9 * 2**20  # Amazon advises feeds under 10 MB
 LANGUAGES = {"DE": "de_DE", "AT": "de_DE", "FR": "fr_FR", "IT": "it_IT", "ES": "es_ES",
              "UK": "en_GB", "GB": "en_GB", "NL": "nl_NL", "SE": "sv_SE", "PL": "pl_PL",
              "BE": "fr_BE", "US": "en_US"}
@@ -80,6 +81,7 @@ class ListingsTarget:
         self.known = attribute_columns(self.marketplace_id, self.language,
                                        self.config.currency or "EUR")
         self.kept: list[tuple[str, str, dict[str, Any]]] = []
+        self.table: list[tuple[str, str, Any]] = []  # quality mode: (sku, type, Quality|text)
         self.late: list[Issue] = []
         self._schemas: dict[str, Any] = {}
         self._builders: dict[str, Any] = {}
@@ -130,7 +132,13 @@ class ListingsTarget:
                 quality = self._checker(product_type).check(attributes)
             except (ValueError, TargetError) as exc:
                 text = exc.message if isinstance(exc, TargetError) else str(exc)
+                if self.mode == "quality":
+                    self.table.append((sku, "", text))
+                    continue
                 rejected.append((number, f"record {sku or '?'}: {text}"))
+                continue
+            if self.mode == "quality":  # every article is reported, none fails
+                self.table.append((sku, product_type, quality))
                 continue
             if not quality.ok:
                 reasons = "; ".join(p.reason for p in quality.problems[:10])
@@ -150,6 +158,12 @@ class ListingsTarget:
             if self.mode == "validate":
                 self._validate()
                 return []
+            if self.mode == "quality":
+                from server.amazon.listings_preview import write_quality
+
+                workbook = self.file.with_suffix(".xlsx")
+                write_quality(workbook, self.table)
+                return [Artefact(str(workbook), "file", len(self.table))]
             return self._upload()
         finally:
             self._close_store()
@@ -308,8 +322,7 @@ class ListingsTarget:
     def _write_feeds(self, messages: list[dict[str, Any]]) -> list[tuple[Path, int]]:
         seller = self.config.require_seller_id()
         written = []
-        for part, start in enumerate(range(0, len(messages), MAX_MESSAGES), 1):
-            chunk = messages[start:start + MAX_MESSAGES]
+        for part, chunk in enumerate(_parts(messages), 1):
             for number, message in enumerate(chunk, 1):
                 message["messageId"] = number
             path = self.file if part == 1 else self.file.with_name(
@@ -334,6 +347,20 @@ class ListingsTarget:
         if self._store is not None:
             self._store.close()
             self._store = None
+
+
+def _parts(messages: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Split the messages into feeds of at most 25,000 messages and about 9 MB each."""
+    parts: list[list[dict[str, Any]]] = [[]]
+    size = 0
+    for message in messages:
+        length = len(orjson.dumps(message, default=_number)) + 2
+        if parts[-1] and (len(parts[-1]) >= MAX_MESSAGES or size + length > MAX_FEED_BYTES):
+            parts.append([])
+            size = 0
+        parts[-1].append(message)
+        size += length
+    return parts
 
 
 def _without_selectors(path: str) -> str:

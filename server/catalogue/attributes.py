@@ -202,7 +202,7 @@ class AttributeBuilder:
             entry.append((position, leaf, steps))
         code = _Source()
         lines = ["def build(row):", "    out = {}", "    gaps = False"]
-        given = "    if v or (v is not None and v.__class__ is not str):"  # not None, not ''"
+        given = "    if v or (v is not None and v.__class__ is not str):"  # not None or ""
         for attribute, groups in layout.items():
             entries = [groups[group][index] for group in groups for index in sorted(groups[group])]
             name = repr(attribute)

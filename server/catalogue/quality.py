@@ -77,7 +77,7 @@ class _Rule:
     test: Any  # (attributes) -> bool
     because: str
     because_not: str  # the words for the 'else' branch
-    form: tuple[str, str, frozenset[str]] | None  # "X has an entry whose F is one of ..."
+    form: tuple[str, str, tuple[Any, ...]] | None  # "X has an entry whose F is one of ..."
     then: tuple[tuple[str, ...], dict[str, Check], Check | None]
     other: tuple[tuple[str, ...], dict[str, Check], Check | None] | None
 
@@ -122,12 +122,12 @@ class QualityChecker:
         # A rule without 'else' does nothing unless the attributes its condition needs are
         # present. Such rules are looked up from the attributes an article has: by value
         # ("X is 'a'"), by presence ("X is given"), or else tested when X is present.
-        self._always: list[tuple[int, _Rule]] = []
+        always: list[int] = []
         self._by_value: dict[str, list[tuple[str, dict[str, list[int]]]]] = {}
         self._by_need: dict[str, list[int]] = {}
         for number, rule in enumerate(self.rules):
             if not rule.need or rule.other is not None:
-                self._always.append((number, rule))
+                always.append(number)
             elif rule.form is not None:
                 name, key, values = rule.form
                 tables = self._by_value.setdefault(name, [])
@@ -139,7 +139,7 @@ class QualityChecker:
                     table.setdefault(value, []).append(number)
             else:
                 self._by_need.setdefault(rule.need[0], []).append(number)
-        self._always_numbers = tuple(number for number, _ in self._always)
+        self._always_numbers = tuple(always)
         self._indexed = frozenset(self._by_value) | frozenset(self._by_need)
         self._names = frozenset(self.properties)
 
@@ -162,7 +162,7 @@ class QualityChecker:
     def _rule(self, entry: Mapping[str, Any]) -> _Rule:
         if not isinstance(entry, Mapping):
             raise Unsupported("an entry that is not an object")
-        condition = entry.get("if", True) if "if" in entry else True
+        condition = entry.get("if", True)
         test, need = _condition(self.schema, condition)
         because = describe(condition)
         then = self._effect(entry.get("then")) if "if" in entry else self._effect(entry)
@@ -178,6 +178,8 @@ class QualityChecker:
             return (), {}, None
         if not isinstance(node, Mapping):
             raise Unsupported("a 'then' that is not an object")
+        if not isinstance(node.get("required", []), list):
+            raise Unsupported("a 'required' that is not a list")
         required = tuple(name for name in node.get("required", ()) if self._keep(name))
         compiler = Compiler(self.schema, strict=True)
         checks = {}
@@ -187,8 +189,16 @@ class QualityChecker:
                 checks[name] = check
         rest = {key: value for key, value in node.items()
                 if key not in ("required", "properties", "$comment", "description", "title")}
-        whole = compiler.compile(rest, "the listing") if rest else None
-        return required, checks, whole
+        forbidden = rest.get("not", {}).get("required") if set(rest) == {"not"} \
+            and isinstance(rest["not"], Mapping) and set(rest["not"]) == {"required"} else None
+        if isinstance(forbidden, list):  # "then these must not be given"
+            def whole(attributes: Mapping[str, Any]) -> str | None:
+                given = [name for name in forbidden if name in attributes]
+                if len(given) < len(forbidden):
+                    return None
+                return " and ".join(f"'{name}'" for name in given) + " must not be given"
+            return required, checks, whole
+        return required, checks, compiler.compile(rest, "the listing") if rest else None
 
     def check(self, attributes: Mapping[str, Any]) -> Quality:
         """The data quality of one article's ``attributes``."""

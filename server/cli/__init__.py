@@ -57,14 +57,15 @@ def _register() -> None:
         images,
         logbook,
         marketplace,
+        quality,
         run,
         runner,
         schedule,
         scripts,
     )
 
-    for module in (actions, catalogue, channel, images, logbook, marketplace, run, runner,
-                   schedule, scripts):
+    for module in (actions, catalogue, channel, images, logbook, marketplace, quality, run,
+                   runner, schedule, scripts):
         for command in module.COMMANDS:
             main.add_command(command)
 

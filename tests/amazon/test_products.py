@@ -72,3 +72,26 @@ def test_preview_validate_upload_and_send_only_changes(instance, tmp_path: Path)
                if m.record_key == skus[2])
     offer = simulator.listings.get(skus[2], DE).attributes["purchasable_offer"][0]
     assert offer["our_price"][0]["schedule"][0]["value_with_tax"] == 123.45
+
+
+def test_quality_prints_dq1_and_dq2_with_reasons(instance) -> None:
+    from click.testing import CliRunner
+
+    from server.cli import main
+
+    with sqlite3.connect(instance.home / "erp.db") as db:
+        first = db.execute("SELECT min(article_no) FROM article WHERE active = 1").fetchone()[0]
+        db.execute("UPDATE article SET description = NULL WHERE article_no = ?", (first,))
+        active = db.execute("SELECT count(*) FROM article WHERE active = 1").fetchone()[0]
+    (instance.actions_dir / "amazon-products.xml").write_bytes(
+        (ROOT / "actions" / "xml" / "amazon-products.xml").read_bytes())
+    schema = ROOT / "server" / "amazon" / "simulator" / "product_types" / "PRODUCT.json"
+    home = ["--instance", str(instance.home)]
+    result = CliRunner().invoke(main, [*home, "product-types", "import", str(schema)])
+    assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(main, [*home, "quality", "amazon-products"])
+    assert result.exit_code == 0, result.output
+    assert f" of {active} articles have every required attribute" in result.output, \
+        result.output.splitlines()[-1]
+    line = next(x for x in result.output.splitlines() if x.startswith(first))
+    assert "89%" in line and "product_description" in line

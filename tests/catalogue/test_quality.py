@@ -274,3 +274,18 @@ def test_validity_agrees_with_jsonschema(number: int) -> None:
         node = {"$defs": schema["$defs"], **schema["properties"][name]}
         expected = jsonschema.Draft201909Validator(node).is_valid(value)
         assert (name not in invalid) == expected, (name, value)
+
+
+def test_then_forbids_attributes() -> None:
+    schema = jacket_schema()
+    schema["allOf"] = [{"if": {"required": ["hood"], "properties": {"hood": {"contains": {
+        "properties": {"value": {"const": False}}}}}},
+        "then": {"not": {"required": ["hood_type"]}}}]
+    checker = QualityChecker(schema)
+    attributes = complete_jacket()
+    attributes["hood"] = [{"value": False}]
+    quality = checker.check(attributes)
+    assert [(p.kind, p.reason) for p in quality.problems] == [
+        ("conditional", "'hood_type' must not be given because hood is false")]
+    del attributes["hood_type"]
+    assert checker.check(attributes).problems == []
