@@ -47,6 +47,7 @@ LANGUAGES = {"DE": "de_DE", "AT": "de_DE", "FR": "fr_FR", "IT": "it_IT", "ES": "
              "UK": "en_GB", "GB": "en_GB", "NL": "nl_NL", "SE": "sv_SE", "PL": "pl_PL",
              "BE": "fr_BE", "US": "en_US"}
 Issue = tuple[str | None, str, str]
+WORKBOOK_ONLY = ("::", "contribution_sku#", "product_type#")
 
 
 @register_target("amazon-listings")
@@ -99,8 +100,8 @@ class ListingsTarget:
         self.type_index = columns.index("product-type") if "product-type" in columns else None
         self.paths: list[tuple[int, str]] = []
         for index, name in enumerate(columns):
-            if name in ("sku", "product-type"):
-                continue
+            if name in ("sku", "product-type") or name.startswith(WORKBOOK_ONLY):
+                continue  # the workbook's own columns are not attributes
             if "#" in name:
                 self.paths.append((index, name))
             elif name in self.known:
