@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import resource
 import sys
 import time
 from decimal import Decimal
@@ -28,6 +27,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from measure import memory_mib  # noqa: E402 - bench/ is the script folder
 
 from server.catalogue.attributes import AttributeBuilder, to_json  # noqa: E402
 from server.catalogue.quality import QualityChecker  # noqa: E402
@@ -255,16 +256,6 @@ def chunks(count: int, seed: int, layout: list, required: set[str]):
 # ----- measuring ----------------------------------------------------------------------
 
 
-def memory_mib(field: str) -> float:
-    """VmHWM (peak) or VmRSS (now) of this process in MiB."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def run(count: int, seed: int, compare: int) -> dict[str, Any]:

@@ -32,7 +32,6 @@ import csv
 import hashlib
 import json
 import os
-import resource
 import sqlite3
 import subprocess
 import sys
@@ -47,6 +46,8 @@ from xml.sax.saxutils import escape
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # runnable from a checkout without installing
     sys.path.insert(0, str(ROOT))
+
+from measure import memory_mib  # noqa: E402 - bench/ is the script's folder
 
 SEED = 42
 ACTION_ID = "bench-export"
@@ -244,16 +245,6 @@ def write_action(home: Path, batch: int) -> Path:
 # ----- measuring ---------------------------------------------------------------------
 
 
-def memory_mib(field: str) -> float:
-    """Return VmHWM (peak) or VmRSS (now) of this process in MiB."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def note(text: str) -> None:
