@@ -28,6 +28,9 @@ of the SKUs Amazon took.
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Iterator
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +84,10 @@ class ListingsTarget:
                          "currency": self.config.currency or "EUR", "audience": "ALL"}
         self.known = attribute_columns(self.marketplace_id, self.language,
                                        self.config.currency or "EUR")
-        self.kept: list[tuple[str, str, dict[str, Any]]] = []
+        # The checked listings wait on disk, not in memory, until commit (100k articles are
+        # several hundred MB as dicts).
+        self._spool = tempfile.TemporaryFile(prefix="synccenter-listings-")
+        self.count = 0
         self.table: list[tuple[str, str, Any]] = []  # quality mode: (sku, type, Quality|text)
         self.late: list[Issue] = []
         self._schemas: dict[str, Any] = {}
@@ -147,7 +153,9 @@ class ListingsTarget:
                                          f"(Dq2 {quality.dq2:.0%}) for {product_type}, not "
                                          f"sent: {reasons}"))
                 continue
-            self.kept.append((sku, product_type, attributes))
+            self._spool.write(orjson.dumps([sku, product_type, attributes], default=_number)
+                              + b"\n")
+            self.count += 1
         return rejected
 
     def commit(self) -> list[Artefact]:
@@ -168,9 +176,24 @@ class ListingsTarget:
             return self._upload()
         finally:
             self._close_store()
+            self._spool.close()
 
     def abort(self) -> None:
         self._close_store()
+        self._spool.close()
+
+    def _kept(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """The checked listings, in order, read back from the spool file."""
+        self._spool.flush()
+        self._spool.seek(0)
+        for line in self._spool:
+            sku, product_type, attributes = orjson.loads(line)
+            yield sku, product_type, attributes
+
+    def _chunks(self, size: int = 1000) -> Iterator[list[tuple[str, str, dict[str, Any]]]]:
+        listings = self._kept()
+        while chunk := list(islice(listings, size)):
+            yield chunk
 
     def issues(self) -> list[Issue]:
         return self.late
@@ -240,15 +263,16 @@ class ListingsTarget:
     def _preview(self) -> list[Artefact]:
         from server.amazon.listings_preview import write_preview
 
-        listings = [{"sku": sku, "productType": pt, "attributes": attributes}
-                    for sku, pt, attributes in self.kept]
         with AtomicFile(self.file) as out:
-            out.file.write(orjson.dumps(listings, default=_number,
-                                        option=orjson.OPT_INDENT_2))
+            out.file.write(b"[")
+            for number, (sku, pt, attributes) in enumerate(self._kept()):
+                out.file.write((b",\n " if number else b"\n ") + orjson.dumps(
+                    {"sku": sku, "productType": pt, "attributes": attributes}))
+            out.file.write(b"\n]\n")
         workbook = self.file.with_suffix(".xlsx")
-        write_preview(workbook, self.kept, self.marketplace_id, self.language)
-        return [Artefact(str(self.file), "file", len(listings)),
-                Artefact(str(workbook), "file", len(listings))]
+        write_preview(workbook, self._kept, self.marketplace_id, self.language)
+        return [Artefact(str(self.file), "file", self.count),
+                Artefact(str(workbook), "file", self.count)]
 
     def _validate(self) -> None:
         from server.amazon.spapi.client import SpApiClient
@@ -260,8 +284,8 @@ class ListingsTarget:
                               "\"sp-api\" (or \"simulator\")")
         with SpApiClient(self.config) as client:
             listings = Listings(client)
-            for sku, product_type, attributes in self.kept:
-                answer = listings.put(sku, product_type, _plain(attributes),
+            for sku, product_type, attributes in self._kept():
+                answer = listings.put(sku, product_type, attributes,
                                       requirements=self.requirements,
                                       mode="VALIDATION_PREVIEW", issue_locale=self.language)
                 status = str(answer.get("status", ""))
@@ -283,57 +307,48 @@ class ListingsTarget:
 
         catalogue = Catalogue(self._open_store())
         channel = self.ctx.action.channel
-        before = catalogue.snapshots(channel, [sku for sku, _pt, _a in self.kept])
-        messages: list[dict[str, Any]] = []
-        sent: dict[str, tuple[str, dict[str, Any]]] = {}
-        for sku, product_type, attributes in self.kept:
-            old = before.get(sku)
-            if old is None or old[0] != product_type:
-                messages.append({"sku": sku, "operationType": "UPDATE",
-                                 "productType": product_type,
-                                 "requirements": self.requirements,
-                                 "attributes": _plain(attributes)})
-                self.late.append((sku, "info", "new listing: all attributes sent"))
-            else:
-                changes = diff(old[1], attributes)
-                if not changes:
-                    self.late.append((sku, "info", "unchanged since Amazon last took it; "
-                                                   "not sent"))
-                    continue
-                messages.append({"sku": sku, "operationType": "PATCH",
-                                 "productType": product_type,
-                                 "patches": _plain(patches(old[1], attributes))})
-                self.late.append((sku, "info", "changed: " + "; ".join(
-                    c.describe() for c in changes[:10])))
-            sent[sku] = (product_type, attributes)
-        if not messages:
-            return []
-        paths = self._write_feeds(messages)
+        feeds = _FeedWriter(self.file, self.config.require_seller_id(), self.language)
+        sent: set[str] = set()
+        try:
+            for chunk in self._chunks():
+                before = catalogue.snapshots(channel, [sku for sku, _pt, _a in chunk])
+                for sku, product_type, attributes in chunk:
+                    old = before.get(sku)
+                    if old is None or old[0] != product_type:
+                        feeds.add({"sku": sku, "operationType": "UPDATE",
+                                   "productType": product_type,
+                                   "requirements": self.requirements,
+                                   "attributes": attributes})
+                        self.late.append((sku, "info", "new listing: all attributes sent"))
+                    else:
+                        changes = diff(old[1], attributes)
+                        if not changes:
+                            self.late.append((sku, "info", "unchanged since Amazon last took "
+                                                           "it; not sent"))
+                            continue
+                        feeds.add({"sku": sku, "operationType": "PATCH",
+                                   "productType": product_type,
+                                   "patches": _plain(patches(old[1], attributes))})
+                        self.late.append((sku, "info", "changed: " + "; ".join(
+                            c.describe() for c in changes[:10])))
+                    sent.add(sku)
+            paths = feeds.commit()
+        except BaseException:
+            feeds.abort()
+            raise
         artefacts = [Artefact(str(p), "file", n) for p, n in paths]
-        if not self.config.remote:
+        if not paths or not self.config.remote:
             return artefacts
         found = submit_feeds(self.instance, channel, [p for p, _n in paths])
         refused = {i.sku for i in found if i.severity == "error"}
         self.late += [(i.sku, i.severity, i.message) for i in found]
-        taken = [(sku, pt, attrs) for sku, (pt, attrs) in sent.items() if sku not in refused]
-        catalogue.save_snapshots(channel, [(sku, pt, _plain(a)) for sku, pt, a in taken],
-                                 getattr(self.ctx, "run_id", None))
+        run_id = getattr(self.ctx, "run_id", None)
+        for chunk in self._chunks():
+            taken = [(sku, pt, attrs) for sku, pt, attrs in chunk
+                     if sku in sent and sku not in refused]
+            if taken:
+                catalogue.save_snapshots(channel, taken, run_id)
         return artefacts
-
-    def _write_feeds(self, messages: list[dict[str, Any]]) -> list[tuple[Path, int]]:
-        seller = self.config.require_seller_id()
-        written = []
-        for part, chunk in enumerate(_parts(messages), 1):
-            for number, message in enumerate(chunk, 1):
-                message["messageId"] = number
-            path = self.file if part == 1 else self.file.with_name(
-                f"{self.file.stem}-part{part}{self.file.suffix}")
-            document = {"header": {"sellerId": seller, "version": "2.0",
-                                   "issueLocale": self.language}, "messages": chunk}
-            with AtomicFile(path) as out:
-                out.file.write(orjson.dumps(document, default=_number))
-            written.append((path, len(chunk)))
-        return written
 
     # -- the store -------------------------------------------------------------------
 
@@ -350,18 +365,46 @@ class ListingsTarget:
             self._store = None
 
 
-def _parts(messages: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    """Split the messages into feeds of at most 25,000 messages and about 9 MB each."""
-    parts: list[list[dict[str, Any]]] = [[]]
-    size = 0
-    for message in messages:
-        length = len(orjson.dumps(message, default=_number)) + 2
-        if parts[-1] and (len(parts[-1]) >= MAX_MESSAGES or size + length > MAX_FEED_BYTES):
-            parts.append([])
-            size = 0
-        parts[-1].append(message)
-        size += length
-    return parts
+class _FeedWriter:
+    """JSON listings feed files written as messages come: a new part after 25,000 messages
+    or about 9 MB; the parts appear only on commit."""
+
+    def __init__(self, path: Path, seller_id: str, language: str) -> None:
+        self.path = path
+        self.header = orjson.dumps({"sellerId": seller_id, "version": "2.0",
+                                    "issueLocale": language})
+        self.parts: list[tuple[AtomicFile, int]] = []
+        self.size = 0
+
+    def add(self, message: dict[str, Any]) -> None:
+        number = self.parts[-1][1] + 1 if self.parts else 1
+        body = orjson.dumps({"messageId": number, **message}, default=_number)
+        if not self.parts or number > MAX_MESSAGES or self.size + len(body) > MAX_FEED_BYTES:
+            self._new_part()
+            body = orjson.dumps({"messageId": 1, **message}, default=_number)
+        part, count = self.parts[-1]
+        part.file.write((b",\n  " if count else b"\n  ") + body)
+        self.parts[-1] = (part, count + 1)
+        self.size += len(body) + 4
+
+    def _new_part(self) -> None:
+        number = len(self.parts) + 1
+        path = self.path if number == 1 else self.path.with_name(
+            f"{self.path.stem}-part{number}{self.path.suffix}")
+        part = AtomicFile(path)
+        part.file.write(b'{"header": ' + self.header + b',\n "messages": [')
+        self.parts.append((part, 0))
+        self.size = 0
+
+    def commit(self) -> list[tuple[Path, int]]:
+        for part, _count in self.parts:
+            part.file.write(b"\n]}\n")
+            part.commit()
+        return [(part.final, count) for part, count in self.parts]
+
+    def abort(self) -> None:
+        for part, _count in self.parts:
+            part.abort()
 
 
 def _without_selectors(path: str) -> str:
@@ -372,10 +415,11 @@ def _without_selectors(path: str) -> str:
 
 
 def _number(value: Any) -> Any:
+    """orjson ``default``: a Decimal as the exact JSON number it is."""
     from decimal import Decimal
 
-    if isinstance(value, Decimal):
-        return float(value) if value == value.quantize(Decimal("0.000001")) else str(value)
+    if isinstance(value, Decimal) and value.is_finite():
+        return orjson.Fragment(str(value).encode())
     raise TypeError(f"{type(value).__name__} cannot be written as JSON")
 
 
