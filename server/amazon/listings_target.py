@@ -41,6 +41,7 @@ from server.amazon import log
 from server.amazon.template_xlsx import attribute_columns
 from server.engine.base import Artefact, Row, RunContext, register_target
 from server.engine.targets.atomic import AtomicFile
+from server.engine.values import json_default
 from server.errors import TargetError
 
 MODES = ("preview", "validate", "upload", "quality")
@@ -414,13 +415,7 @@ def _without_selectors(path: str) -> str:
     return name.split("[", 1)[0] + "#" + rest if rest else path
 
 
-def _number(value: Any) -> Any:
-    """orjson ``default``: a Decimal as the exact JSON number it is."""
-    from decimal import Decimal
-
-    if isinstance(value, Decimal) and value.is_finite():
-        return orjson.Fragment(str(value).encode())
-    raise TypeError(f"{type(value).__name__} cannot be written as JSON")
+_number = json_default  # a Decimal as the exact JSON number it is
 
 
 def _plain(value: Any) -> Any:
