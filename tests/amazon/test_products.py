@@ -46,8 +46,9 @@ def test_preview_validate_upload_and_send_only_changes(instance, tmp_path: Path)
             assert (preview.written, preview.failed) == (5, 1)
             assert "required attribute 'product_description' is missing" in errors[skus[0]]
             [workbook] = (live.folder("outbox") / "amazon-de").glob("products-preview-*.xlsx")
-            rows = list(load_workbook(workbook, read_only=True)["Template"]
-                        .iter_rows(values_only=True))
+            book = load_workbook(workbook, read_only=True)
+            rows = list(book["Template"].iter_rows(values_only=True))
+            book.close()
             assert rows[4][0] == "contribution_sku#1.value"
             assert sorted(r[0] for r in rows[6:]) == skus[1:]
 
