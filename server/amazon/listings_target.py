@@ -154,7 +154,7 @@ class ListingsTarget:
                                          f"(Dq2 {quality.dq2:.0%}) for {product_type}, not "
                                          f"sent: {reasons}"))
                 continue
-            self._spool.write(orjson.dumps([sku, product_type, attributes], default=_number)
+            self._spool.write(orjson.dumps([sku, product_type, attributes], default=json_default)
                               + b"\n")
             self.count += 1
         return rejected
@@ -379,10 +379,10 @@ class _FeedWriter:
 
     def add(self, message: dict[str, Any]) -> None:
         number = self.parts[-1][1] + 1 if self.parts else 1
-        body = orjson.dumps({"messageId": number, **message}, default=_number)
+        body = orjson.dumps({"messageId": number, **message}, default=json_default)
         if not self.parts or number > MAX_MESSAGES or self.size + len(body) > MAX_FEED_BYTES:
             self._new_part()
-            body = orjson.dumps({"messageId": 1, **message}, default=_number)
+            body = orjson.dumps({"messageId": 1, **message}, default=json_default)
         part, count = self.parts[-1]
         part.file.write((b",\n  " if count else b"\n  ") + body)
         self.parts[-1] = (part, count + 1)
@@ -415,9 +415,8 @@ def _without_selectors(path: str) -> str:
     return name.split("[", 1)[0] + "#" + rest if rest else path
 
 
-_number = json_default  # a Decimal as the exact JSON number it is
 
 
 def _plain(value: Any) -> Any:
     """The value as JSON types only (Decimal -> number), for the API client."""
-    return orjson.loads(orjson.dumps(value, default=_number))
+    return orjson.loads(orjson.dumps(value, default=json_default))

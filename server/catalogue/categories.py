@@ -26,6 +26,7 @@ from python_calamine import CalamineSheet, CalamineWorkbook
 
 from server.catalogue import log
 from server.catalogue.catalogue import Catalogue, CatalogueError, CategoryRow
+from server.engine.sources.xlsx import column_letter
 from server.store.catalogue_models import NODE_LENGTH
 from server.store.models import HOST_LENGTH
 
@@ -140,16 +141,6 @@ def cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-def column_name(index: int) -> str:
-    """The spreadsheet name of a 0-based column: 0 -> A, 27 -> AB."""
-    name = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        name = chr(65 + rest) + name
-    return name
-
-
 def import_browse_tree(catalogue: Catalogue, path: str | Path,
                        marketplace_id: str) -> ImportReport:
     """Import a Browse Tree Guide into the marketplace's categories; return the report."""
@@ -227,7 +218,7 @@ def _sheet_rows(sheet: CalamineSheet, file: Path, sheet_name: str, columns: _Col
                 report.problem(f"{where}: path {path!r} has no node id; row skipped")
             continue
         if not _is_node_id(raw_node, node):
-            column = column_name(columns.first_column + columns.node_id)
+            column = column_letter(columns.first_column + columns.node_id)
             raise CatalogueError(
                 f"{file}: {where} column {column}: node id {raw_node!r} is not a number; "
                 f"expected the digits of a browse node id, like 493964", file=str(file),

@@ -33,13 +33,13 @@ from server.catalogue.catalogue import Catalogue, CatalogueError
 from server.catalogue.categories import (
     ImportReport,
     cell_text,
-    column_name,
     header_key,
     import_browse_tree,
     open_workbook,
     read_sheet,
 )
 from server.catalogue.product_types import NAME, save
+from server.engine.sources.xlsx import column_letter
 
 META_SCHEMA = ("https://schemas.amazon.com/selling-partners/definitions/product-types/"
                "meta-schema/v1")
@@ -166,7 +166,7 @@ class _Reader:
             text = cell_text(cell)
             if not text or text.startswith("::"):
                 continue
-            column = column_name(first[1] + i)
+            column = column_letter(first[1] + i)
             try:
                 parsed = parse_path(text)
             except AttributePathError as exc:

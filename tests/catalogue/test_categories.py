@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from server.catalogue.catalogue import Catalogue, CatalogueError
-from server.catalogue.categories import column_name, import_browse_tree
+from server.catalogue.categories import import_browse_tree
+from server.engine.sources.xlsx import column_letter as column_name
 from tests.catalogue.workbooks import GARDEN, TREE, guide_sheets, write_guide, write_workbook
 
 if TYPE_CHECKING:

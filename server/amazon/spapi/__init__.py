@@ -14,7 +14,7 @@ Usage::
 
     config = ChannelConfig.from_instance(instance, "amazon-de")
     with SpApiClient(config) as client:
-        print(Listings(client).get("A-100001"))
+        listing = Listings(client).get("A-100001")
 
 Tokens and secrets never appear in a log line or an error message.
 """
